@@ -1,0 +1,30 @@
+# The two commands of the README. Both create .venv when it is missing or out of date.
+VENV ?= .venv
+STAMP := $(VENV)/.installed
+export FACTORY_CRAWL ?= ../shared/data/web,../shared/data/classification/weborganizer
+export DAGSTER_HOME ?= $(CURDIR)/.factory/dagster
+export HF_HUB_OFFLINE := 1
+export HF_DATASETS_OFFLINE := 1
+
+.PHONY: install demo test ui lint clean
+
+$(STAMP): pyproject.toml constraints/cpu.txt scripts/install.sh
+	VENV=$(VENV) bash scripts/install.sh
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(VENV)/bin/factory demo
+
+test: $(STAMP)
+	$(VENV)/bin/python -m pytest -q
+
+ui: $(STAMP)
+	$(VENV)/bin/factory ui
+
+lint: $(STAMP)
+	$(VENV)/bin/python -m compileall -q factory resources assets tests bench
+
+clean:
+	rm -rf .factory

@@ -1,0 +1,43 @@
+"""Partitions of the factory's assets.
+
+Dumps are dynamic (added by the crawl sensor); each dump is split into K static chunks
+(FACTORY_CHUNKS, default 4) by a stable hash of file paths, so crawl-level assets are
+dump x chunk and dump-level assets fan in over all chunks of a dump.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dagster import (
+    DynamicPartitionsDefinition,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+    StaticPartitionsDefinition,
+)
+
+from factory import settings
+from factory.crawl.sources import chunk_keys
+
+dumps = DynamicPartitionsDefinition(name="dumps")
+chunks = StaticPartitionsDefinition(chunk_keys(settings.chunk_count()))
+crawl_partitions = MultiPartitionsDefinition({"dump": dumps, "chunk": chunks})
+
+
+@dataclass(frozen=True)
+class CrawlPartition:
+    dump: str
+    chunk: str
+
+    @property
+    def store_key(self) -> dict[str, str]:
+        return {"dump": self.dump, "chunk": self.chunk}
+
+    @property
+    def dagster_key(self) -> MultiPartitionKey:
+        return MultiPartitionKey({"dump": self.dump, "chunk": self.chunk})
+
+
+def crawl_partition(partition_key) -> CrawlPartition:
+    keys = partition_key.keys_by_dimension
+    return CrawlPartition(dump=keys["dump"], chunk=keys["chunk"])

@@ -1,0 +1,25 @@
+"""Turning a factory StepResult into what Dagster records for a materialization."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dagster import DataVersion, MaterializeResult, MetadataValue
+
+from factory.steps import StepResult
+
+
+def materialize_result(result: StepResult, **extra: Any) -> MaterializeResult:
+    """The content hash becomes the DataVersion; the manifest's URI and counts become metadata."""
+    manifest = result.manifest
+    metadata: dict[str, Any] = {
+        "manifest": MetadataValue.path(f"{manifest.uri}/_manifest.json"),
+        "store_version": manifest.version,
+        "content_hash": manifest.content_hash,
+        "reused_committed_version": result.reused,
+        "inputs": MetadataValue.json([{"asset": i.asset, "partition": i.partition, "version": i.version} for i in manifest.inputs]),
+    }
+    metadata.update({f"count/{key}": value for key, value in manifest.counts.items()})
+    metadata.update(result.metadata)
+    metadata.update(extra)
+    return MaterializeResult(data_version=DataVersion(manifest.content_hash), metadata=metadata)

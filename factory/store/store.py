@@ -1,0 +1,161 @@
+"""The versioned store: ``<root>/<asset>/<partition path>/<version>/`` on any fsspec filesystem.
+
+Only versions with a ``_manifest.json`` exist for readers. Each partition also keeps a small
+``_current.json`` naming the version its last materialization produced or reused, so
+downstream steps read what the upstream last materialized, even when that is an older version.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import pyarrow as pa
+
+from factory.store import tables
+from factory.store.filesystem import StorageOptions, open_filesystem
+from factory.store.manifest import MANIFEST_NAME, InputRef, Manifest, SourceFile
+from factory.store.partitions import Partition, check_value, partition_label, partition_path
+from factory.store.versioning import compute_version
+from factory.store.writer import VersionWriter
+
+log = logging.getLogger(__name__)
+CURRENT_NAME = "_current.json"
+
+
+class VersionNotFoundError(LookupError):
+    """No committed version where one was expected."""
+
+
+class Store:
+    def __init__(self, root: str, options: StorageOptions | None = None):
+        self.root_uri = root.rstrip("/")
+        self.fs, self.root = open_filesystem(self.root_uri, options)
+        self.is_local = self.fs.protocol in ("file", "local") or "file" in self.fs.protocol
+
+    # -- paths ---------------------------------------------------------------------------
+    def partition_dir(self, asset: str, partition: Partition) -> str:
+        return f"{self.root}/{check_value(asset, 'asset name')}/{partition_path(partition)}"
+
+    def version_dir(self, asset: str, partition: Partition, version: str) -> str:
+        return f"{self.partition_dir(asset, partition)}/{check_value(version, 'version')}"
+
+    def uri(self, path: str) -> str:
+        return path if self.is_local else self.fs.unstrip_protocol(path)
+
+    # -- raw file operations -------------------------------------------------------------
+    def put(self, path: str, data: bytes) -> None:
+        if self.is_local:
+            self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
+        self.fs.pipe_file(path, data)
+
+    def put_atomic(self, path: str, data: bytes) -> None:
+        """Whole-or-nothing write: an S3 PUT is atomic; a local file is renamed into place."""
+        if not self.is_local:
+            self.fs.pipe_file(path, data)
+            return
+        tmp = f"{path}.tmp"
+        self.put(tmp, data)
+        self.fs.mv(tmp, path)
+
+    def get(self, path: str) -> bytes:
+        return self.fs.cat_file(path)
+
+    def exists(self, path: str) -> bool:
+        return self.fs.exists(path)
+
+    def glob(self, pattern: str) -> list[str]:
+        return sorted(self.fs.glob(pattern))
+
+    # -- versions ------------------------------------------------------------------------
+    def writer(
+        self,
+        asset: str,
+        partition: Partition,
+        *,
+        code_version: str,
+        config: dict[str, Any],
+        inputs: Sequence[InputRef] = (),
+        sources: Sequence[SourceFile] = (),
+        operational: dict[str, Any] | None = None,
+        run_id: str | None = None,
+    ) -> VersionWriter:
+        """A writer for the version that these inputs, code and config determine."""
+        label = partition_label(partition)
+        version = compute_version(asset, code_version, config, inputs, sources)
+        return VersionWriter(
+            self, asset, label, version, code_version=code_version, config=config, inputs=inputs,
+            sources=sources, operational=operational, run_id=run_id,
+        )
+
+    def commit_manifest(self, manifest: Manifest) -> None:
+        path = f"{self.version_dir(manifest.asset, manifest.partition, manifest.version)}/{MANIFEST_NAME}"
+        self.put_atomic(path, manifest.to_json().encode())
+        self.set_current(manifest)
+
+    def set_current(self, manifest: Manifest) -> None:
+        pointer = {"version": manifest.version, "content_hash": manifest.content_hash}
+        self.put_atomic(f"{self.partition_dir(manifest.asset, manifest.partition)}/{CURRENT_NAME}", json.dumps(pointer).encode())
+
+    def read_manifest(self, asset: str, partition: Partition, version: str) -> Manifest | None:
+        path = f"{self.version_dir(asset, partition, version)}/{MANIFEST_NAME}"
+        try:
+            return Manifest.from_json(self.get(path).decode())
+        except FileNotFoundError:
+            return None
+
+    def versions(self, asset: str, partition: Partition) -> list[Manifest]:
+        """Every committed version of a partition, oldest first."""
+        manifests = [Manifest.from_json(self.get(p).decode()) for p in self.glob(f"{self.partition_dir(asset, partition)}/*/{MANIFEST_NAME}")]
+        return sorted(manifests, key=lambda m: m.timings.get("committed_at", ""))
+
+    def current(self, asset: str, partition: Partition) -> Manifest | None:
+        """The version the partition's last materialization produced or reused."""
+        try:
+            pointer = json.loads(self.get(f"{self.partition_dir(asset, partition)}/{CURRENT_NAME}"))
+        except FileNotFoundError:
+            return None
+        return self.read_manifest(asset, partition, pointer["version"])
+
+    def require_current(self, asset: str, partition: Partition) -> Manifest:
+        manifest = self.current(asset, partition)
+        if manifest is None:
+            raise VersionNotFoundError(
+                f"no committed version of {asset}[{partition_label(partition)}] in {self.root_uri}: "
+                f"materialize {asset} for that partition first"
+            )
+        return manifest
+
+    def partitions(self, asset: str) -> list[str]:
+        """Labels of the partitions of ``asset`` that have a current version."""
+        base = f"{self.root}/{check_value(asset, 'asset name')}/"
+        return sorted(p[len(base):].rsplit("/", 1)[0] for p in self.glob(f"{base}**/{CURRENT_NAME}"))
+
+    # -- reading data --------------------------------------------------------------------
+    def read_table(self, manifest: Manifest, name: str = "documents") -> pa.Table:
+        """All files of one named table of a committed version, concatenated."""
+        entries = manifest.files_under(name)
+        base = self.version_dir(manifest.asset, manifest.partition, manifest.version)
+        parts = [tables.decode(self.get(f"{base}/{entry.path}"), entry.path) for entry in entries]
+        if not parts:
+            return pa.table({})
+        return pa.concat_tables(parts, promote_options="default")
+
+    def iter_batches(self, manifest: Manifest, name: str = "documents") -> Iterator[pa.Table]:
+        base = self.version_dir(manifest.asset, manifest.partition, manifest.version)
+        for entry in manifest.files_under(name):
+            yield tables.decode(self.get(f"{base}/{entry.path}"), entry.path)
+
+    def local_path(self, manifest: Manifest, relpath: str, cache_dir: str) -> str:
+        """A local copy of one file of a version (the file itself for a local store)."""
+        path = f"{self.version_dir(manifest.asset, manifest.partition, manifest.version)}/{relpath}"
+        if self.is_local:
+            return path
+        target = f"{cache_dir}/{manifest.asset}/{manifest.version}/{relpath}"
+        self.fs.get_file(path, target)
+        return target
+
+    def input_ref(self, manifest: Manifest) -> InputRef:
+        return InputRef(manifest.asset, manifest.partition, manifest.version, manifest.uri, manifest.content_hash)

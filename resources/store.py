@@ -1,0 +1,23 @@
+"""The versioned store as a Dagster resource: a local folder by default, S3 by configuration."""
+
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from factory import settings
+from factory.store import StorageOptions, Store
+
+
+class StoreResource(ConfigurableResource):
+    """Root of the versioned store. Unset fields fall back to FACTORY_STORE and the AWS variables."""
+
+    root: str | None = Field(default=None, description="local folder or s3://bucket/prefix; default FACTORY_STORE or .factory/store")
+    endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO, moto); default FACTORY_S3_ENDPOINT/AWS_ENDPOINT_URL")
+    access_key_id: str | None = None
+    secret_access_key: str | None = None
+
+    def storage_options(self) -> StorageOptions:
+        return StorageOptions(endpoint_url=self.endpoint_url, key=self.access_key_id, secret=self.secret_access_key)
+
+    def get(self) -> Store:
+        return Store(self.root or settings.store_root(), self.storage_options())
