@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from rich.markup import escape
+
 from factory.store import Manifest, Store, VersionNotFoundError
 from factory.store.partitions import Partition, partition_label
 
@@ -76,11 +78,11 @@ def render(node: LineageNode):
 def _add(tree, node: LineageNode) -> None:
     for source in node.manifest.sources:
         records = f", {source.records} records" if source.records is not None else ""
-        tree.add(f"[green]{source.url}[/] ({source.format}, {source.size:,} bytes, {source.checksum}{records})")
+        tree.add(f"[green]{escape(source.url)}[/] ({source.format}, {source.size:,} bytes, {source.checksum}{records})")
     for child in node.children:
         _add(tree.add(_label(child.manifest)), child)
 
 
 def _label(m: Manifest) -> str:
     counts = ", ".join(f"{k}={v:,}" for k, v in sorted(m.counts.items()))
-    return f"[bold]{m.asset}[/][{m.partition}] version [cyan]{m.version}[/] code {m.code_version} content {m.content_hash} ({counts})"
+    return f"[bold]{m.asset}[/]{escape(f'[{m.partition}]')} version [cyan]{m.version}[/] code {m.code_version} content {m.content_hash} ({counts})"
