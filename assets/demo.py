@@ -37,13 +37,15 @@ class DemoContext:
 
 
 Stage = Callable[[DemoContext], None]
+# Dagster's console logger at INFO: asset logs and failures, not every engine event.
+QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
 def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None) -> None:
     """Execute one partition of a job in process and record what each asset materialized."""
     started = time.time()
     result = ctx.defs.resolve_job_def(job_name).execute_in_process(
-        partition_key=partition_key, instance=ctx.instance, tags=tags or {}
+        partition_key=partition_key, instance=ctx.instance, tags=tags or {}, run_config=QUIET_RUN_CONFIG
     )
     seconds = time.time() - started
     for event in result.get_asset_materialization_events():
