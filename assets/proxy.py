@@ -1,0 +1,135 @@
+"""Mixes, proxy models, their evaluations and the leaderboard.
+
+`mixed[mix]` samples a recipe's sources to its token budget; `proxy_model[mix]` trains a
+Llama from scratch on it (gpu pool); `proxy_eval[mix]` runs lm-eval on the checkpoint; the
+unpartitioned `leaderboard` compares every mix's current evaluation, with a check that each
+candidate mix beats its baseline by more than the standard error.
+"""
+
+from dagster import (
+    AllPartitionMapping,
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetDep,
+    AssetExecutionContext,
+    Failure,
+    MetadataValue,
+    asset,
+    asset_check,
+)
+
+from assets.partitions import mixes
+from assets.results import materialize_result
+from factory.evaluation import leaderboard as board
+from factory.evaluation.step import evaluate_proxy
+from factory.mixing import MixRecipeError
+from factory.mixing.recipe import baseline_of
+from factory.mixing.step import build_mix
+from factory.training.step import train_proxy
+from resources import StoreResource
+from resources.evaluator import EvaluatorResource
+from resources.trainer import MixRecipesResource, TrainerResource
+
+
+def _recipe(mix_recipes: MixRecipesResource, name: str):
+    recipes = mix_recipes.load()
+    if name not in recipes:
+        raise Failure(description=f"mix {name!r} has no recipe file in {mix_recipes.folder or 'the mixes folder'}: add {name}.yaml or drop the partition")
+    return recipes[name]
+
+
+@asset(
+    partitions_def=mixes,
+    deps=[AssetDep("deduped", partition_mapping=AllPartitionMapping()), AssetDep("synthetic", partition_mapping=AllPartitionMapping())],
+    code_version="1",
+    group_name="proxy",
+    kinds={"numpy", "parquet"},
+    description="One token stream per mix: documents sampled to the recipe's weights and budget, shuffled, SmolLM2-tokenized into shards.",
+)
+def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource):
+    recipe = _recipe(mix_recipes, context.partition_key)
+    try:
+        result = build_mix(store.get(), recipe, run_id=context.run_id)
+    except MixRecipeError as error:
+        raise Failure(description=str(error)) from error
+    context.log.info(f"mixed {recipe.name}: {result.manifest.counts.get('tokens', 0):,} tokens (reused={result.reused})")
+    return materialize_result(result, sources=MetadataValue.json(result.manifest.stats.get("sources", [])))
+
+
+@asset(
+    partitions_def=mixes,
+    deps=["mixed"],
+    code_version="1",
+    pool="gpu",
+    group_name="proxy",
+    kinds={"pytorch", "safetensors"},
+    description="One checkpoint per mix: a Llama-architecture proxy trained from scratch on the mix, with loss curve, tokens/s, MFU.",
+)
+def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: TrainerResource):
+    config = trainer.get_config()
+    result = train_proxy(store.get(), context.partition_key, config, run_id=context.run_id)
+    stats = result.manifest.stats
+    context.log.info(f"proxy {config.name} on {context.partition_key}: loss {stats.get('final_loss')}, {stats.get('tokens_per_s')} tokens/s")
+    return materialize_result(
+        result, loss_curve_png=MetadataValue.path(f"{result.manifest.uri}/plots/loss_curve.png"),
+        final_loss=stats.get("final_loss"), tokens_per_s=stats.get("tokens_per_s"), mfu=stats.get("mfu"),
+        gpu_hours=stats.get("gpu_hours"), device=stats.get("device"), proxy_config=stats.get("config_name"),
+    )
+
+
+@asset(
+    partitions_def=mixes,
+    deps=["proxy_model"],
+    code_version="1",
+    pool="gpu",
+    group_name="proxy",
+    kinds={"lm-eval"},
+    description="One row per task for a mix's proxy: acc and acc_norm with stderr, chance, centred accuracy.",
+)
+def proxy_eval(context: AssetExecutionContext, store: StoreResource, evaluator: EvaluatorResource):
+    config = evaluator.get_config()
+    result = evaluate_proxy(store.get(), context.partition_key, config, run_id=context.run_id)
+    stats = result.manifest.stats
+    return materialize_result(
+        result, aggregate_centred=stats["aggregate_centred"], aggregate_stderr=stats["aggregate_stderr"],
+        scores=MetadataValue.json(stats["scores"]),
+    )
+
+
+@asset(
+    deps=[AssetDep("proxy_eval", partition_mapping=AllPartitionMapping())],
+    code_version="1",
+    group_name="proxy",
+    kinds={"parquet", "matplotlib"},
+    description="One row per mix: aggregate and per-task scores with stderr, tokens, and the mix's sources and versions.",
+)
+def leaderboard(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource):
+    roles = {name: recipe.role for name, recipe in mix_recipes.load().items()}
+    try:
+        result = board.build_leaderboard(store.get(), roles, run_id=context.run_id)
+    except LookupError as error:
+        raise Failure(description=str(error)) from error
+    return materialize_result(
+        result, leaderboard=MetadataValue.md(result.metadata["markdown"]),
+        plot=MetadataValue.path(f"{result.manifest.uri}/plots/leaderboard.png"),
+    )
+
+
+@asset_check(asset=leaderboard, description="every mix marked candidate beats its baseline by more than the stderr of the difference")
+def candidate_beats_baseline(store: StoreResource, mix_recipes: MixRecipesResource) -> AssetCheckResult:
+    recipes = mix_recipes.load()
+    rows, _ = board.collect(store.get(), {n: r.role for n, r in recipes.items()})
+    evaluated = {r.mix for r in rows}
+    comparisons = []
+    for recipe in recipes.values():
+        baseline = baseline_of(recipe, recipes)
+        if recipe.role == "candidate" and baseline and recipe.name in evaluated and baseline in evaluated:
+            comparisons.append(board.compare(rows, recipe.name, baseline))
+    if not comparisons:
+        return AssetCheckResult(passed=True, description="no evaluated candidate with an evaluated baseline to compare",
+                                metadata={"evaluated_mixes": sorted(evaluated)})
+    return AssetCheckResult(
+        passed=all(c.passed for c in comparisons), severity=AssetCheckSeverity.WARN,
+        description="; ".join(c.describe() for c in comparisons),
+        metadata={c.candidate: {"baseline": c.baseline, "difference": c.difference, "stderr": c.stderr, "passed": c.passed} for c in comparisons},
+    )

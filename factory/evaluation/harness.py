@@ -1,0 +1,72 @@
+"""Running lm-eval (0.4.x) on a checkpoint folder and reading back acc / acc_norm with stderr."""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+from factory.evaluation.config import EvalConfig
+from factory.evaluation.scores import TaskScore
+from factory.evaluation.tasks import TASKS, PreparedTasks
+
+log = logging.getLogger(__name__)
+
+
+class EvaluationError(RuntimeError):
+    """lm-eval failed or returned no score for a task."""
+
+
+def run_lm_eval(model_dir: Path, config: EvalConfig, prepared: PreparedTasks | None) -> dict:
+    import torch
+    from lm_eval import simple_evaluate
+    from lm_eval.models.huggingface import HFLM
+    from lm_eval.tasks import TaskManager
+
+    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    if device == "cpu" and config.threads:
+        torch.set_num_threads(config.threads)
+    if config.source == "local":
+        assert prepared is not None, "local tasks need prepare_tasks() first"
+        names = [prepared.lm_eval_names[t] for t in config.tasks]
+        manager = TaskManager(include_path=str(prepared.include_path), include_defaults=False)
+    else:
+        names = [TASKS[t].hub_task for t in config.tasks]
+        manager = TaskManager()
+    lm = HFLM(pretrained=str(model_dir), tokenizer=str(model_dir), batch_size=config.batch_size, device=device, dtype="float32",
+               max_length=config.max_length)
+    try:
+        return simple_evaluate(model=lm, tasks=names, task_manager=manager, limit=config.limit, log_samples=False, verbosity="WARNING")
+    except Exception as error:  # lm-eval raises many kinds; name the model and tasks once, here
+        raise EvaluationError(f"lm-eval failed on {model_dir} for tasks {names}: {error}") from error
+
+
+def read_scores(results: dict, config: EvalConfig, prepared: PreparedTasks | None) -> list[TaskScore]:
+    scores = []
+    for task in config.tasks:
+        spec = TASKS[task]
+        name = prepared.lm_eval_names[task] if prepared else spec.hub_task
+        metrics = results.get("results", {}).get(name)
+        if not metrics or "acc,none" not in metrics:
+            raise EvaluationError(f"lm-eval returned no accuracy for {name}: got {sorted(metrics or {})}")
+        acc, acc_se = float(metrics["acc,none"]), _se(metrics.get("acc_stderr,none"))
+        norm = metrics.get("acc_norm,none")
+        norm_se = _se(metrics.get("acc_norm_stderr,none"))
+        use_norm = spec.metric == "acc_norm" and norm is not None
+        items = results.get("n-samples", {}).get(name, {}).get("effective") or (prepared.items[task] if prepared else 0)
+        chance = prepared.chance[task] if prepared else {"piqa": 0.5, "winogrande": 0.5, "siqa": 1 / 3, "commonsense_qa": 0.2}.get(task, 0.25)
+        scores.append(TaskScore(
+            task=task, metric="acc_norm" if use_norm else "acc", value=float(norm) if use_norm else acc,
+            stderr=norm_se if use_norm else acc_se, chance=chance, items=int(items), acc=acc, acc_stderr=acc_se,
+            acc_norm=float(norm) if norm is not None else None, acc_norm_stderr=norm_se if norm is not None else None,
+        ))
+        log.info("%s: %s %.4f ± %.4f (chance %.3f, %d items)", task, scores[-1].metric, scores[-1].value, scores[-1].stderr, chance, items)
+    return scores
+
+
+def _se(value) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+    return number if math.isfinite(number) else float("nan")

@@ -1,0 +1,109 @@
+"""Resolving a recipe against the store: which versions feed the mix and how many tokens each must give.
+
+Everything that can make a mix fail is checked here, before sampling starts: an asset with no
+committed versions, patterns that match no partition, a document table without text, and a
+budget that a source cannot give within the repetition the recipe allows.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from dataclasses import dataclass
+
+from factory.mixing.recipe import MixRecipe, MixRecipeError, MixSource
+from factory.store import InputRef, Manifest, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SourcePlan:
+    source: MixSource
+    manifests: tuple[Manifest, ...]
+    available_tokens: int
+    target_tokens: int
+
+    @property
+    def repeats(self) -> float:
+        return self.target_tokens / self.available_tokens if self.available_tokens else float("inf")
+
+
+@dataclass(frozen=True)
+class MixPlan:
+    recipe: MixRecipe
+    sources: tuple[SourcePlan, ...]
+
+    @property
+    def inputs(self) -> list[InputRef]:
+        refs = {(m.asset, m.partition): m for s in self.sources for m in s.manifests}
+        return [InputRef(m.asset, m.partition, m.version, m.uri, m.content_hash) for _, m in sorted(refs.items())]
+
+    def summary(self) -> list[dict]:
+        return [
+            {
+                "source": s.source.label, "weight": s.source.weight, "versions": [f"{m.partition}@{m.version}" for m in s.manifests],
+                "available_tokens": s.available_tokens, "target_tokens": s.target_tokens, "repeats": round(s.repeats, 3),
+            }
+            for s in self.sources
+        ]
+
+
+def plan_mix(store: Store, recipe: MixRecipe) -> MixPlan:
+    """The versions and per-source token targets of a mix; raises MixRecipeError before any work."""
+    weights = recipe.weights()
+    targets = [int(round(recipe.total_tokens * w)) for w in weights]
+    targets[-1] = recipe.total_tokens - sum(targets[:-1])  # the shares add up to the budget exactly
+    plans = []
+    for source, target in zip(recipe.sources, targets, strict=True):
+        manifests = _resolve(store, recipe, source)
+        available = sum(_available_tokens(store, m, source.table) for m in manifests)
+        if available <= 0:
+            raise MixRecipeError(
+                f"mix {recipe.name!r}: source {source.label} has no tokens in its {len(manifests)} version(s) "
+                f"({', '.join(m.short for m in manifests)}): pick partitions with documents"
+            )
+        if target > available * recipe.max_repeats:
+            fits = int(available * recipe.max_repeats * recipe.total_tokens / target)
+            raise MixRecipeError(
+                f"mix {recipe.name!r}: source {source.label} gives {available:,} tokens; its share of the "
+                f"{recipe.total_tokens:,}-token budget is {target:,} tokens = {target / available:.2f} passes, but "
+                f"max_repeats is {recipe.max_repeats:g}: lower total_tokens to at most {fits:,}, raise max_repeats "
+                f"to {target / available:.2f} or more, or add data to the source"
+            )
+        plans.append(SourcePlan(source, tuple(manifests), available, target))
+    plan = MixPlan(recipe, tuple(plans))
+    log.info("mix %s: %s", recipe.name, plan.summary())
+    return plan
+
+
+def _resolve(store: Store, recipe: MixRecipe, source: MixSource) -> list[Manifest]:
+    labels = store.partitions(source.asset)
+    if not labels:
+        raise MixRecipeError(
+            f"mix {recipe.name!r}: unknown source {source.asset!r}: the store {store.root_uri} has no committed "
+            f"version of that asset; materialize {source.asset} first, or fix the asset name in the recipe"
+        )
+    matched = sorted({label for label in labels for pattern in source.partitions if fnmatch.fnmatchcase(label, pattern)})
+    if not matched:
+        raise MixRecipeError(
+            f"mix {recipe.name!r}: source {source.label} matches none of the partitions of {source.asset} in the store "
+            f"({', '.join(labels[:20])}{' ...' if len(labels) > 20 else ''}): fix the partition patterns"
+        )
+    manifests = [store.require_current(source.asset, label) for label in matched]
+    for manifest in manifests:
+        if not manifest.files_under(source.table):
+            raise MixRecipeError(f"mix {recipe.name!r}: {manifest.short} has no {source.table!r} table: it cannot feed a mix")
+    return manifests
+
+
+def _available_tokens(store: Store, manifest: Manifest, table: str) -> int:
+    """SmolLM2 tokens of a version's documents (its ``tokens`` column, or counted from ``text``)."""
+    from factory.mixing.sample import read_documents
+
+    return int(sum(read_documents(store, manifest, table)["tokens"]))
+
+
+def source_versions(store: Store, recipe: MixRecipe) -> list[str]:
+    """The current versions a recipe would read (cheap: manifests only); raises MixRecipeError like plan_mix."""
+    return sorted(f"{m.asset}[{m.partition}]@{m.version}" for source in recipe.sources for m in _resolve(store, recipe, source))

@@ -1,0 +1,38 @@
+"""Batches from a token stream: windows of context + 1 tokens, shuffled by seed, repeated as needed."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+
+
+class TokenBatches:
+    """Deterministic batches of (batch, context + 1) windows; a new shuffle on every pass."""
+
+    def __init__(self, tokens: np.ndarray, context: int, batch_size: int, seed: int = 0):
+        self.tokens = np.asarray(tokens)
+        self.context, self.batch_size, self.seed = context, batch_size, seed
+        self.windows = (len(self.tokens) - 1) // context
+        if self.windows < 1:
+            raise ValueError(f"the token stream has {len(self.tokens)} tokens: fewer than one window of context {context} + 1")
+        self.epoch = 0
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        position, order = 0, self._order(0)
+        while True:
+            rows = []
+            while len(rows) < self.batch_size:
+                if position == len(order):
+                    self.epoch += 1
+                    position, order = 0, self._order(self.epoch)
+                start = int(order[position]) * self.context
+                rows.append(self.tokens[start:start + self.context + 1])
+                position += 1
+            yield np.stack(rows).astype(np.int64)
+
+    def _order(self, epoch: int) -> np.ndarray:
+        return np.random.default_rng([self.seed, epoch]).permutation(self.windows)
+
+    def epochs_for(self, tokens: int) -> float:
+        return tokens / (self.windows * self.context)

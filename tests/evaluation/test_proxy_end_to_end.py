@@ -1,0 +1,104 @@
+"""The whole proxy loop through Dagster on CPU: two mixes -> mixed -> proxy_model -> proxy_eval ->
+leaderboard (with its check), the sensors requesting one run per new mix version."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from dagster import DagsterInstance, Definitions, build_sensor_context
+
+from factory.store import Store
+from mixing.helpers import brown_texts, c4_texts, write_documents, write_recipe
+
+pytestmark = pytest.mark.slow
+
+
+def _definitions(store_root: str, recipes: str):
+    from assets import proxy
+    from assets.proxy_sensors import leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
+    from resources import StoreResource
+    from resources.evaluator import EvaluatorResource
+    from resources.trainer import MixRecipesResource, TrainerResource
+
+    resources = {
+        "store": StoreResource(root=store_root), "mix_recipes": MixRecipesResource(folder=recipes),
+        "trainer": TrainerResource(config="test-micro", threads=1),
+        "evaluator": EvaluatorResource(limit=3, batch_size=16, threads=1),
+    }
+    defs = Definitions(
+        assets=[proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
+        asset_checks=[proxy.candidate_beats_baseline], jobs=[mix_job, proxy_job, leaderboard_job],
+        sensors=[mix_sensor, training_sensor], resources=resources,
+    )
+    return defs, resources, mix_sensor, training_sensor
+
+
+def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
+    started = time.time()
+    root = str(tmp_path / "store")
+    store = Store(root)
+    write_documents(store, "deduped", "c4a", c4_texts(shared_data, 40), tag="c4a")
+    write_documents(store, "synthetic", {"dump": "c4a", "recipe": "faq"}, brown_texts(shared_data, 12), tag="brown")
+    recipes = tmp_path / "mixes"
+    write_recipe(recipes, "web", "role: baseline\ntotal_tokens: 20000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
+    write_recipe(recipes, "web-syn", "role: candidate\nbaseline: web\ntotal_tokens: 20000\nmax_repeats: 4\n"
+                 "sources: [{asset: deduped, weight: 0.5}, {asset: synthetic, weight: 0.5}]\n")
+    write_recipe(recipes, "needs-more", "total_tokens: 900000\nsources: [{asset: deduped, weight: 1}]\n")
+    defs, resources, mix_sensor, training_sensor = _definitions(root, str(recipes))
+    instance = DagsterInstance.ephemeral()
+
+    # The mix sensor adds every recipe as a partition and requests a mixed run per buildable recipe.
+    result = mix_sensor(build_sensor_context(instance=instance, resources=resources))
+    (add,) = result.dynamic_partitions_requests
+    instance.add_dynamic_partitions("mixes", list(add.partition_keys))
+    assert sorted(add.partition_keys) == ["needs-more", "web", "web-syn"]
+    for request in result.run_requests:
+        outcome = defs.resolve_job_def("mix_job").execute_in_process(partition_key=request.partition_key, instance=instance, raise_on_error=False)
+        if request.partition_key == "needs-more":  # the budget check stops it before any work
+            assert not outcome.success
+            failure = outcome.get_step_failure_events()[0].event_specific_data.error
+            assert "lower total_tokens to at most" in str(failure.message) + str(failure.cause)
+        else:
+            assert outcome.success
+
+    # The training sensor: one request per new mix version, none on the next tick.
+    context = build_sensor_context(instance=instance, resources=resources)
+    first = training_sensor(context)
+    assert sorted(r.partition_key for r in first.run_requests) == ["web", "web-syn"]
+    assert all(r.tags["factory/pool"] == "gpu" and r.run_key.endswith(r.tags["factory/mix_version"]) for r in first.run_requests)
+    second = training_sensor(build_sensor_context(instance=instance, resources=resources, cursor=first.cursor))
+    assert not getattr(second, "run_requests", None)
+
+    for request in first.run_requests:
+        outcome = defs.resolve_job_def("proxy_job").execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags)
+        assert outcome.success
+    model = store.require_current("proxy_model", "web")
+    assert {"checkpoint/model.safetensors", "checkpoint/config.json", "checkpoint/tokenizer.json", "plots/loss_curve.png"} <= {f.path for f in model.files}
+    assert model.counts["tokens_trained"] >= 10_000 and model.stats["tokens_per_s"] > 0 and model.stats["gpu_hours"] == 0
+    curve = model.stats["loss_curve"]
+    assert curve[-1]["loss"] < curve[0]["loss"]  # it learns
+    evaluation = store.require_current("proxy_eval", "web")
+    scores = store.read_table(evaluation, "scores").to_pylist()
+    assert len(scores) == 9 and all(row["items"] == 3 and row["stderr"] >= 0 for row in scores)
+
+    outcome = defs.resolve_job_def("leaderboard_job").execute_in_process(instance=instance)
+    assert outcome.success
+    board = store.require_current("leaderboard", None)
+    rows = store.read_table(board, "leaderboard").to_pylist()
+    assert sorted(r["mix"] for r in rows) == ["web", "web-syn"]
+    web_syn = next(r for r in rows if r["mix"] == "web-syn")
+    assert "synthetic[*]" in web_syn["lineage"] and "dump=c4a/recipe=faq@" in web_syn["lineage"] and web_syn["hellaswag_stderr"] is not None
+    assert "plots/leaderboard.png" in {f.path for f in board.files}
+    (check,) = outcome.get_asset_check_evaluations()
+    assert check.check_name == "candidate_beats_baseline" and set(check.metadata) == {"web-syn"}
+    assert check.metadata["web-syn"].value["baseline"] == "web" and check.passed == check.metadata["web-syn"].value["passed"]
+
+    # A new version of one mix (edited recipe) is trained exactly once more.
+    write_recipe(recipes, "web", "role: baseline\ntotal_tokens: 16000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
+    assert defs.resolve_job_def("mix_job").execute_in_process(partition_key="web", instance=instance).success
+    third = training_sensor(build_sensor_context(instance=instance, resources=resources, cursor=second.cursor if getattr(second, "cursor", None) else first.cursor))
+    assert [r.partition_key for r in third.run_requests] == ["web"]
+    assert json.loads(third.cursor)["web"] == store.require_current("mixed", "web").version
+    assert time.time() - started < 240
