@@ -7,7 +7,7 @@ from dagster import AssetSelection, define_asset_job
 from assets.partitions import crawl_partitions
 
 # Every asset partitioned by (dump, chunk): one run per new or changed chunk.
-CRAWL_LEVEL_ASSETS = ["raw_crawl"]
+CRAWL_LEVEL_ASSETS = ["raw_crawl", "filtered"]
 
 crawl_job = define_asset_job(
     "crawl_job",

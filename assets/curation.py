@@ -1,0 +1,126 @@
+"""Curation: `filtered` (FineWeb pipeline per crawl chunk) and `deduped` (MinHash per dump), with checks."""
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetDep,
+    AssetExecutionContext,
+    MaterializeResult,
+    MetadataValue,
+    MultiToSingleDimensionPartitionMapping,
+    asset,
+)
+
+from assets.partitions import crawl_partition, crawl_partitions, dumps
+from assets.results import materialize_result
+from factory import curation, dedup, settings
+from factory.crawl.sources import chunk_keys
+from factory.curation import report
+from factory.curation.drift import check_drift
+from factory.steps import StepResult
+from resources import StoreResource
+from resources.curation import CurationResource
+from resources.executor import ExecutorResource
+
+
+@asset(
+    partitions_def=crawl_partitions,
+    deps=[AssetDep("raw_crawl")],
+    code_version=curation.CODE_VERSION,
+    group_name="curation",
+    kinds={"datatrove", "parquet"},
+    check_specs=[
+        AssetCheckSpec("not_empty", asset="filtered", description="documents survive when documents came in"),
+        AssetCheckSpec("removal_drift", asset="filtered",
+                       description="each filter's removal rate is within the band of the other partitions'"),
+    ],
+    description="One row per web document of a (dump, chunk) kept by the FineWeb filters; removed/<filter> holds the rest.",
+)
+def filtered(context: AssetExecutionContext, store: StoreResource, curation_settings: CurationResource,
+             executor: ExecutorResource):
+    part = crawl_partition(context.partition_key)
+    factory_store = store.get()
+    result = curation.filter_chunk(
+        factory_store, part.dump, part.chunk, curation_settings.get_config(), executor.get_spec(),
+        run_id=context.run_id, storage=store.storage_options(),
+    )
+    manifest = result.manifest
+    counts = manifest.counts
+    context.log.info(f"filtered {part.dump}/{part.chunk}: {counts.get('documents', 0)} of {counts.get('documents_in', 0)} "
+                     f"documents kept (reused={result.reused})")
+    drift = check_drift(factory_store, manifest, curation_settings.drift_band, curation_settings.drift_min_documents)
+    checks = [
+        _not_empty_check("filtered", manifest, AssetCheckSeverity.WARN),
+        AssetCheckResult(
+            check_name="removal_drift", passed=drift.passed, severity=AssetCheckSeverity.WARN,
+            description=("; ".join(f"{k}: {v}" for k, v in drift.drifted.items()) or
+                         f"within ±{curation_settings.drift_band:.0%} of {drift.compared_partitions} other partitions"),
+            metadata={"compared_partitions": drift.compared_partitions, "rates": MetadataValue.json(drift.rates),
+                      "baseline": MetadataValue.json(drift.baseline)},
+        ),
+    ]
+    return _with_checks(materialize_result(result, **_filtered_metadata(manifest)), checks)
+
+
+@asset(
+    partitions_def=dumps,
+    deps=[AssetDep("filtered", partition_mapping=MultiToSingleDimensionPartitionMapping(partition_dimension_name="dump"))],
+    code_version=dedup.CODE_VERSION,
+    group_name="curation",
+    kinds={"datatrove", "parquet"},
+    check_specs=[AssetCheckSpec("not_empty", asset="deduped", description="the dump keeps documents after dedup")],
+    description="One row per document of a dump after exact and MinHash dedup (one per cluster); removed/* holds the duplicates.",
+)
+def deduped(context: AssetExecutionContext, store: StoreResource, curation_settings: CurationResource,
+            executor: ExecutorResource):
+    dump = context.partition_key
+    result: StepResult = dedup.dedup_dump(
+        store.get(), dump, chunk_keys(settings.chunk_count()), curation_settings.get_dedup_config(), executor.get_spec(),
+        run_id=context.run_id,
+    )
+    manifest = result.manifest
+    stats = manifest.stats
+    context.log.info(f"deduped {dump}: {manifest.counts.get('documents', 0)} of {manifest.counts.get('documents_in', 0)} kept")
+    metadata = {
+        "removed": MetadataValue.json(stats.get("removed", {})),
+        "clusters": stats.get("clusters", 0),
+        "chunks": MetadataValue.json(stats.get("chunks", {})),
+        "duplicate_samples": MetadataValue.md(_duplicate_samples(stats.get("samples", []))),
+    }
+    return _with_checks(materialize_result(result, **metadata), [_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)])
+
+
+def _filtered_metadata(manifest) -> dict:
+    stats = manifest.stats
+    return {
+        "removal_by_filter": MetadataValue.md(report.markdown_removals(stats.get("removals", []))),
+        "language_mix": MetadataValue.md(report.markdown_mix(stats.get("language_mix", {}))),
+        "samples": MetadataValue.md(report.markdown_samples(stats.get("samples", {}))),
+        "docs_per_second": stats.get("docs_per_second"),
+    }
+
+
+def _not_empty_check(asset_name: str, manifest, severity) -> AssetCheckResult:
+    docs_in, docs_out = manifest.counts.get("documents_in", 0), manifest.counts.get("documents", 0)
+    return AssetCheckResult(
+        check_name="not_empty", asset_key=asset_name, passed=docs_out > 0 or docs_in == 0, severity=severity,
+        description=f"{docs_out} of {docs_in} documents kept" + (" (no input)" if docs_in == 0 else ""),
+        metadata={"documents_in": docs_in, "documents": docs_out},
+    )
+
+
+def _with_checks(result: MaterializeResult, checks: list[AssetCheckResult]) -> MaterializeResult:
+    return MaterializeResult(data_version=result.data_version, metadata=result.metadata, check_results=checks)
+
+
+def _duplicate_samples(samples: list[dict]) -> str:
+    if not samples:
+        return "no duplicates removed"
+    lines = []
+    for item in samples:
+        lines.append(f"**{item['removed_url'] or item['removed_id']}** ({item['reason']}) duplicates "
+                     f"**{item['kept_url'] or item['kept_id'] or 'an earlier dump'}**\n")
+        lines.extend("> " + line for line in item["text"].splitlines() if line.strip())
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,79 @@
+"""HTML -> text for WARC records: trafilatura (FineWeb's choice) or resiliparse (several times faster).
+
+Records that arrive as text (WET conversions, JSONL dumps) pass through untouched, so one
+pipeline serves chunks that mix formats. A page whose extraction is empty, times out or fails
+is dropped with that reason and written to the ``extraction`` exclusion table like any filter.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+
+from datatrove.data import DocumentsPipeline
+from datatrove.pipeline.extractors.base import BaseExtractor, ExtractorSandbox
+from datatrove.utils.typeshelper import StatHints
+
+from factory.curation.reader import NEEDS_EXTRACTION
+
+
+class HtmlExtractor(BaseExtractor):
+    name = "⛏ Extraction"
+
+    def __init__(self, extractor: str = "trafilatura", favour_precision: bool = True, timeout: float = 5.0,
+                 exclusion_writer=None):
+        super().__init__(timeout)
+        if extractor not in ("trafilatura", "resiliparse"):
+            raise ValueError(f"extractor must be 'trafilatura' or 'resiliparse', got {extractor!r}")
+        self.extractor, self.favour_precision = extractor, favour_precision
+        self.exclusion_writer = exclusion_writer
+
+    def _extract_in_sandbox(self, text: str) -> str:
+        """Runs in the sandbox process, forked from the caller: the caller's SIGTERM handler (Dagster's
+        interrupt handler, for one) must not run when the sandbox is terminated after its last page."""
+        if os.getpid() != self._parent_pid and signal.getsignal(signal.SIGTERM) is not signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        return self.extract(text)
+
+    def extract(self, text: str) -> str:
+        if self.extractor == "resiliparse":
+            from resiliparse.extract.html2text import extract_plain_text
+
+            return extract_plain_text(text, main_content=True, alt_texts=False, links=False, comments=False)
+        from trafilatura import extract
+
+        return extract(text, favor_precision=self.favour_precision, include_comments=False, deduplicate=True) or ""
+
+    def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        self._parent_pid = os.getpid()
+        writer_context = self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext()
+        with writer_context as writer, ExtractorSandbox(timeout=self.timeout, warmup_text="") as sandbox:
+            for doc in data:
+                self.stat_update(StatHints.total)
+                if not doc.metadata.pop(NEEDS_EXTRACTION, False):
+                    self.stat_update("passed_through_text", StatHints.forwarded)
+                    yield doc
+                    continue
+                reason = None
+                with self.track_time():
+                    try:
+                        doc.text = (sandbox.process_document(doc.text, self._extract_in_sandbox) or "").strip()
+                    except TimeoutError:
+                        reason = "timeout"
+                    except EOFError:
+                        reason = "extractor_died"
+                    except Exception:  # a page the extractor cannot parse: dropped with its reason
+                        reason = "extraction_error"
+                if reason is None and not doc.text:
+                    reason = "empty"
+                if reason is None:
+                    self.stat_update("extracted", StatHints.forwarded)
+                    self.update_doc_stats(doc)
+                    yield doc
+                    continue
+                self.stat_update(StatHints.dropped, f"dropped_{reason}")
+                if writer:
+                    doc.text = "" if reason != "empty" else doc.text
+                    doc.metadata["filter_reason"] = reason
+                    writer.write(doc, rank)

@@ -1,0 +1,74 @@
+"""The FineWeb pipeline, as datatrove steps, from a CurationConfig.
+
+reader -> extraction -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
+-> FineWeb quality -> writer. Extraction runs before the URL filter (as the issue orders it) so
+that every removal table holds text whose tokens can be counted; FineWeb runs the URL filter
+first, which saves extracting the few pages it blocks. Each filter writes what it drops to
+``<work>/removed/<filter>/`` through its exclusion writer; the kept documents go to ``<work>/kept/``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+from factory.curation.config import CurationConfig
+from factory.curation.reader import CrawlInput, CrawlRecordReader
+from factory.store.filesystem import StorageOptions
+
+# The order documents meet the filters in; also the rows of the removal table.
+FILTER_ORDER = ("extraction", "url_filter", "language", "gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality")
+KEPT_DIR = "kept"
+REMOVED_DIR = "removed"
+
+
+def _settings(section) -> dict:
+    return {key: value for key, value in dataclasses.asdict(section).items() if key != "enabled"}
+
+
+def build_filter_steps(config: CurationConfig, work_dir: str | Path, tokenizer_path: str) -> list:
+    """The extraction and filter steps (no reader, no writer), each with its exclusion writer.
+
+    Tokens are counted right after extraction (in the parallel tasks), so every removal table
+    carries the token count of what was removed; the writer's counter recounts the kept text,
+    which the C4 filter may have shortened.
+    """
+    from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.tokens import TokensCounter
+    from datatrove.pipeline.writers import JsonlWriter
+
+    from factory.curation.extraction import HtmlExtractor
+    from factory.curation.offline import OfflineLanguageFilter, OfflineURLFilter
+
+    def excluded(name: str):
+        return JsonlWriter(f"{work_dir}/{REMOVED_DIR}/{name}", output_filename="${rank}.jsonl.gz")
+
+    steps = [HtmlExtractor(config.extractor, config.trafilatura_favour_precision, config.extraction_timeout_s,
+                           exclusion_writer=excluded("extraction")), TokensCounter(tokenizer_path)]
+    if config.url_filter.enabled:
+        url = config.url_filter
+        steps.append(OfflineURLFilter(soft_word_threshold=url.soft_word_threshold, extra_domains=list(url.extra_domains) or None,
+                                      extra_urls=list(url.extra_urls) or None, exclusion_writer=excluded("url_filter")))
+    if config.language.enabled:
+        steps.append(OfflineLanguageFilter(list(config.language.languages), config.language.language_threshold,
+                                           exclusion_writer=excluded("language")))
+    if config.gopher_repetition.enabled:
+        steps.append(GopherRepetitionFilter(**_settings(config.gopher_repetition), exclusion_writer=excluded("gopher_repetition")))
+    if config.gopher_quality.enabled:
+        steps.append(GopherQualityFilter(**_settings(config.gopher_quality), exclusion_writer=excluded("gopher_quality")))
+    if config.c4_quality.enabled:
+        steps.append(C4QualityFilter(**_settings(config.c4_quality), exclusion_writer=excluded("c4_quality")))
+    if config.fineweb_quality.enabled:
+        steps.append(FineWebQualityFilter(**_settings(config.fineweb_quality), exclusion_writer=excluded("fineweb_quality")))
+    return steps
+
+
+def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, work_dir: str | Path,
+                   tokenizer_path: str, storage: StorageOptions | None = None) -> list:
+    """The whole pipeline; ``tokenizer_path`` is a ``tokenizer.json`` (the factory uses SmolLM2's)."""
+    from datatrove.pipeline.tokens import TokensCounter
+    from datatrove.pipeline.writers import JsonlWriter
+
+    reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_chunk, storage=storage)
+    writer = JsonlWriter(f"{work_dir}/{KEPT_DIR}", output_filename="${rank}.jsonl.gz")
+    return [reader, *build_filter_steps(config, work_dir, tokenizer_path), TokensCounter(tokenizer_path), writer]

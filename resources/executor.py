@@ -1,0 +1,36 @@
+"""Which datatrove executor runs the curation pipelines: local (default), Ray or Slurm.
+
+Operational only: the workers and cluster settings go into a manifest's ``operational`` record,
+never into its version, so scaling out does not rebuild committed data.
+"""
+
+import os
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from factory.curation.executors import ExecutorSpec
+
+
+class ExecutorResource(ConfigurableResource):
+    """`kind`: local (workers = cores), ray (an existing cluster at `ray_address`, or a local one), slurm."""
+
+    kind: str = Field(default_factory=lambda: os.environ.get("FACTORY_EXECUTOR", "local"),
+                      description="local | ray | slurm; default FACTORY_EXECUTOR or local")
+    workers: int = Field(default=0, description="parallel tasks; 0 = one per CPU core")
+    min_documents_per_task: int = Field(default=1000, description="smaller inputs run in fewer tasks (in process when 1)")
+    ray_address: str | None = Field(default=None, description="Ray cluster address; unset starts a local Ray")
+    ray_num_cpus: int | None = Field(default=None, description="CPUs of the local Ray (default: workers)")
+    slurm_partition: str = "cpu"
+    slurm_time: str = "12:00:00"
+    slurm_cpus_per_task: int = 1
+    slurm_mem_per_cpu_gb: int = 2
+    slurm_venv_path: str | None = None
+
+    def get_spec(self) -> ExecutorSpec:
+        return ExecutorSpec(
+            kind=self.kind, workers=self.workers, min_documents_per_task=self.min_documents_per_task,
+            ray_address=self.ray_address, ray_num_cpus=self.ray_num_cpus, slurm_partition=self.slurm_partition,
+            slurm_time=self.slurm_time, slurm_cpus_per_task=self.slurm_cpus_per_task,
+            slurm_mem_per_cpu_gb=self.slurm_mem_per_cpu_gb, slurm_venv_path=self.slurm_venv_path,
+        )

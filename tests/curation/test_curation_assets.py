@@ -1,0 +1,62 @@
+"""`filtered` and `deduped` through Dagster: metadata, checks, and the sensor that re-runs `deduped`."""
+
+from __future__ import annotations
+
+import json
+
+from dagster import DagsterInstance, MultiPartitionKey, build_sensor_context, materialize
+
+from assets.crawl import raw_crawl
+from assets.curation import deduped, filtered
+from assets.curation_sensors import deduped_sensor
+from factory import settings
+from factory.crawl.sources import chunk_keys
+from resources import CrawlResource, StoreResource
+from resources.curation import CurationResource
+from resources.executor import ExecutorResource
+
+
+def resources(store_root: str, crawl_dir, **curation) -> dict:
+    return {"store": StoreResource(root=store_root), "crawl": CrawlResource(source=str(crawl_dir)),
+            "curation_settings": CurationResource(**curation), "executor": ExecutorResource(workers=1)}
+
+
+def test_filtered_and_deduped_materialize_with_tables_checks_and_sensor(tmp_path, crawl_dir):
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("dumps", ["c4"])
+    store_root = str(tmp_path / "store")
+    filtered_checks = []
+    for chunk in chunk_keys(settings.chunk_count()):
+        result = materialize([raw_crawl, filtered], partition_key=MultiPartitionKey({"dump": "c4", "chunk": chunk}),
+                             resources=resources(store_root, crawl_dir), instance=instance)
+        assert result.success
+        filtered_checks += [(c.check_name, c.passed) for c in result.get_asset_check_evaluations()]
+    assert ("not_empty", True) in filtered_checks and ("removal_drift", True) in filtered_checks
+    mats = [m for m in instance.fetch_materializations(filtered.key, limit=10).records]
+    with_docs = [m.asset_materialization for m in mats if m.asset_materialization.metadata["count/documents_in"].value > 0]
+    assert len(with_docs) == 1
+    meta = with_docs[0].metadata
+    assert "| gopher_quality |" in meta["removal_by_filter"].value and "| en |" in meta["language_mix"].value
+    assert "### kept" in meta["samples"].value
+
+    sensor_context = build_sensor_context(instance=instance, resources={"store": StoreResource(root=store_root)})
+    first = deduped_sensor(sensor_context)
+    assert [r.partition_key for r in first.run_requests] == ["c4"]
+    result = materialize([deduped], partition_key="c4", resources=resources(store_root, crawl_dir), instance=instance)
+    assert result.success
+    dedup_meta = result.asset_materializations_for_node("deduped")[0].metadata
+    assert dedup_meta["count/documents"].value == 10 and dedup_meta["count/documents_in"].value == 10
+    check_results = result.get_asset_check_evaluations()
+    assert [(c.check_name, c.passed) for c in check_results] == [("not_empty", True)]
+
+    # Unchanged chunks: no new request. A new filtered version of one chunk: a new deduped request.
+    again = deduped_sensor(build_sensor_context(instance=instance, cursor=first.cursor,
+                                                resources={"store": StoreResource(root=store_root)}))
+    assert not getattr(again, "run_requests", None)
+    stricter = json.dumps({"curation": {"gopher_quality": {"min_doc_words": 600}}})
+    for chunk in chunk_keys(settings.chunk_count()):
+        materialize([filtered], partition_key=MultiPartitionKey({"dump": "c4", "chunk": chunk}),
+                    resources=resources(store_root, crawl_dir, overrides_json=stricter), instance=instance)
+    after = deduped_sensor(build_sensor_context(instance=instance, cursor=first.cursor,
+                                                resources={"store": StoreResource(root=store_root)}))
+    assert [r.partition_key for r in after.run_requests] == ["c4"]
