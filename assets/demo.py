@@ -8,6 +8,7 @@ way. Re-running is cheap: unchanged partitions reuse their committed versions.
 from __future__ import annotations
 
 import logging
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -41,11 +42,12 @@ Stage = Callable[[DemoContext], None]
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None) -> None:
+def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None,
+            run_config: dict | None = None) -> None:
     """Execute one partition of a job in process and record what each asset materialized."""
     started = time.time()
     result = ctx.defs.resolve_job_def(job_name).execute_in_process(
-        partition_key=partition_key, instance=ctx.instance, tags=tags or {}, run_config=QUIET_RUN_CONFIG
+        partition_key=partition_key, instance=ctx.instance, tags=tags or {}, run_config={**QUIET_RUN_CONFIG, **(run_config or {})}
     )
     seconds = time.time() - started
     for event in result.get_asset_materialization_events():
@@ -71,11 +73,54 @@ def crawl_stage(ctx: DemoContext) -> None:
         run_job(ctx, "crawl_job", run.partition_key, tags=run.tags)
 
 
-STAGES: list[tuple[str, Stage]] = [("crawl", crawl_stage)]
+def curation_stage(ctx: DemoContext) -> None:
+    """`filtered` ran with each crawl chunk; the deduped sensor's evaluation, applied: one run per dump."""
+    from assets.curation_sensors import deduped_sensor
+    from resources import StoreResource
+
+    result = deduped_sensor(build_sensor_context(instance=ctx.instance, resources={"store": StoreResource()}))
+    for run in getattr(result, "run_requests", None) or []:
+        run_job(ctx, "deduped_job", run.partition_key, tags=run.tags)
+
+
+# The demo's curation size: the first 3,000 records of a chunk (the WebOrganizer file is one chunk of
+# 10,892 pages) keep the stage at a few minutes on 2 cores and still give ~1.5M tokens after dedup.
+DEMO_CURATION_MAX_DOCUMENTS_PER_CHUNK = "3000"
+
+def synthetic_stage(ctx: DemoContext) -> None:
+    """Recipe partitions from the recipe files, then two recipes on one dump with vLLM (sizes in assets.synthetic_demo)."""
+    from assets.synthetic_demo import run_synthetic_stage
+
+    run_synthetic_stage(ctx, run_job)
+
+
+def mix_stage(ctx: DemoContext) -> None:
+    """Mix partitions from the recipe files; the demo mixes sampled and tokenized (assets.proxy_demo)."""
+    from assets.proxy_demo import run_mix_stage
+
+    run_mix_stage(ctx, run_job)
+
+
+def proxy_stage(ctx: DemoContext) -> None:
+    """The training sensor's requests: one proxy_model + proxy_eval run per new mix version."""
+    from assets.proxy_demo import run_proxy_stage
+
+    run_proxy_stage(ctx, run_job)
+
+
+def leaderboard_stage(ctx: DemoContext) -> None:
+    from assets.proxy_demo import run_leaderboard_stage
+
+    run_leaderboard_stage(ctx, run_job)
+
+
+STAGES: list[tuple[str, Stage]] = [("crawl", crawl_stage), ("curation", curation_stage), ("synthetic", synthetic_stage),
+                                   ("mix", mix_stage), ("proxy", proxy_stage), ("leaderboard", leaderboard_stage)]
 
 
 def run_demo(max_files_per_dump: int | None = None) -> DemoReport:
     settings.set_offline_defaults()
+    os.environ.setdefault("FACTORY_CURATION_MAX_DOCUMENTS_PER_CHUNK", DEMO_CURATION_MAX_DOCUMENTS_PER_CHUNK)
     ensure_dagster_home()
     from assets.definitions import defs
 

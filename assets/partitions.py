@@ -41,3 +41,7 @@ class CrawlPartition:
 def crawl_partition(partition_key) -> CrawlPartition:
     keys = partition_key.keys_by_dimension
     return CrawlPartition(dump=keys["dump"], chunk=keys["chunk"])
+
+
+# Mix names, added from the mix recipe files (the mix sensor, and `factory demo` in process).
+mixes = DynamicPartitionsDefinition(name="mixes")

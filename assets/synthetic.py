@@ -1,0 +1,154 @@
+"""Synthetic rephrasing: `synthetic[dump x recipe]`, generated on the `gpu` pool, with checks.
+
+Recipes are dynamic partitions added from the recipe files (the recipe sensor, and the demo in
+process). The asset reads the configured source dataset (``deduped`` by default) of its dump,
+generates in chunks committed one by one, and reports diversity, rejections by reason and
+samples. A partition whose outputs are all rejected fails its blocking check and its run.
+"""
+
+import json
+
+from dagster import (
+    AssetCheckResult,
+    AssetCheckSeverity,
+    AssetCheckSpec,
+    AssetDep,
+    AssetExecutionContext,
+    DynamicPartitionsDefinition,
+    Failure,
+    MetadataValue,
+    MultiPartitionKey,
+    MultiPartitionsDefinition,
+    MultiToSingleDimensionPartitionMapping,
+    asset,
+)
+
+from assets.partitions import dumps
+from assets.results import materialize_result
+from factory import generation
+from factory.generation import AllRejectedError, diversity_problems, load_recipe
+from factory.generation.step import REJECTED
+from factory.store import Manifest, Store
+from resources import StoreResource
+from resources.generator import GeneratorResource
+from resources.synthetic import SyntheticSettingsResource
+
+recipes = DynamicPartitionsDefinition(name="recipes")
+synthetic_partitions = MultiPartitionsDefinition({"dump": dumps, "recipe": recipes})
+SAMPLES = 3
+
+
+def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
+    return MultiPartitionKey({"dump": dump, "recipe": recipe})
+
+
+@asset(
+    partitions_def=synthetic_partitions,
+    deps=[AssetDep("deduped", partition_mapping=MultiToSingleDimensionPartitionMapping(partition_dimension_name="dump"))],
+    code_version=generation.CODE_VERSION,
+    pool="gpu",
+    group_name="synthetic",
+    kinds={"vllm", "parquet"},
+    check_specs=[
+        AssetCheckSpec("accepted_outputs", asset="synthetic", blocking=True,
+                       description="some outputs pass the output checks (fails loudly when all are rejected)"),
+        AssetCheckSpec("diversity", asset="synthetic",
+                       description="outputs are not template-locked: shared openings, distinct-2, compression ratio"),
+    ],
+    description="One row per synthetic document: a source document of the dump rephrased by one recipe, with its lineage.",
+)
+def synthetic(context: AssetExecutionContext, store: StoreResource, generator: GeneratorResource,
+              synthetic_settings: SyntheticSettingsResource):
+    keys = context.partition_key.keys_by_dimension
+    dump, recipe_name = keys["dump"], keys["recipe"]
+    factory_store = store.get()
+    recipe = load_recipe(recipe_name)
+    engine = generator.lazy()
+    context.log.info(f"synthetic {dump}/{recipe.tag}: {engine.backend} {engine.model}")
+    try:
+        result = generation.generate_synthetic(
+            factory_store, engine, dump=dump, recipe=recipe, config=synthetic_settings.step_config(),
+            run_id=context.run_id, logger=context.log,
+        )
+    except AllRejectedError as error:
+        metadata = {"rejections": MetadataValue.json(error.rejections),
+                    "rejected_samples": MetadataValue.md(_samples_markdown(error.samples))}
+        yield AssetCheckResult(check_name="accepted_outputs", passed=False, severity=AssetCheckSeverity.ERROR,
+                               description=str(error), metadata=metadata)
+        raise Failure(description=str(error), metadata=metadata) from error
+    manifest = result.manifest
+    stats = manifest.stats
+    diversity = stats.get("diversity", {})
+    requests = manifest.counts.get("requests", 0)
+    rejections = stats.get("rejections", {})
+    yield materialize_result(
+        result,
+        recipe=recipe.tag,
+        follows=recipe.follows,
+        model=manifest.config.get("model", ""),
+        backend=manifest.config.get("backend", ""),
+        tokens_in=stats.get("tokens_in", 0),
+        tokens_out=stats.get("tokens_out", 0),
+        tokens_per_s=stats.get("tokens_per_s", 0.0),
+        accelerator_hours=MetadataValue.json(stats.get("accelerator_hours", {})),
+        accepted_share=round(manifest.counts.get("accepted", 0) / requests, 4) if requests else 0.0,
+        rejections=MetadataValue.json(rejections),
+        rejection_rates=MetadataValue.json({r: round(n / requests, 4) for r, n in rejections.items()} if requests else {}),
+        diversity=MetadataValue.json(diversity),
+        same_first_sentence_share=diversity.get("same_first_sentence_share", 0.0),
+        distinct_2=diversity.get("distinct_2", 0.0),
+        distinct_3=diversity.get("distinct_3", 0.0),
+        compression_ratio=diversity.get("compression_ratio", 0.0),
+        samples=MetadataValue.md(_samples_markdown(_read_samples(factory_store, manifest, "documents"))),
+        rejected_samples=MetadataValue.md(_samples_markdown(_read_samples(factory_store, manifest, REJECTED))),
+    )
+    yield accepted_outputs_check(manifest, synthetic_settings.min_accepted_share)
+    problems = diversity_problems(diversity, synthetic_settings.diversity_thresholds())
+    yield AssetCheckResult(
+        check_name="diversity", passed=not problems, severity=AssetCheckSeverity.WARN,
+        description="; ".join(problems) or f"{diversity.get('outputs', 0)} outputs within the diversity thresholds",
+        metadata={"diversity": MetadataValue.json(diversity)},
+    )
+
+
+def accepted_outputs_check(manifest: Manifest, min_accepted_share: float) -> AssetCheckResult:
+    requests, accepted = manifest.counts.get("requests", 0), manifest.counts.get("accepted", 0)
+    share = accepted / requests if requests else 0.0
+    passed = requests == 0 or (accepted > 0 and share >= min_accepted_share)
+    return AssetCheckResult(
+        check_name="accepted_outputs", passed=passed, severity=AssetCheckSeverity.ERROR,
+        description=(f"{accepted} of {requests} outputs kept ({share:.0%}; minimum {min_accepted_share:.0%})" if requests
+                     else "no source document fits the recipe: nothing to generate"),
+        metadata={"accepted": accepted, "requests": requests, "accepted_share": round(share, 4)},
+    )
+
+
+def _read_samples(store: Store, manifest: Manifest, table: str) -> list[dict]:
+    if not manifest.files_under(table):
+        return []
+    rows = store.read_table(manifest, table)
+    if not rows.num_rows:
+        return []
+    if table == REJECTED:  # one sample per reason
+        seen, picked = set(), []
+        for row in rows.to_pylist():
+            if row["reason"] not in seen:
+                seen.add(row["reason"])
+                picked.append(row)
+        return picked
+    return rows.slice(0, SAMPLES).to_pylist()
+
+
+def _samples_markdown(samples: list[dict]) -> str:
+    if not samples:
+        return "_none_"
+    blocks = []
+    for number, row in enumerate(samples, 1):
+        reason = f" — rejected: **{row['reason']}**" if row.get("reason") else ""
+        meta = json.loads(row["metadata"]) if row.get("metadata") else {}
+        finish = f", finish {meta['finish_reason']}, {meta.get('output_tokens', '?')} tokens" if meta else ""
+        text = (row.get("text") or "").strip()
+        body = text[:1500] + (" …" if len(text) > 1500 else "")
+        quoted = "\n".join(f"> {line}" for line in body.splitlines()) or "> _(empty)_"
+        blocks.append(f"**Sample {number}** (source `{row.get('source_id', '')}`{finish}){reason}\n\n{quoted}")
+    return "\n\n".join(blocks)

@@ -1,0 +1,230 @@
+"""The ``synthetic`` step: rephrase one dump's source documents with one recipe.
+
+Source documents (any dataset asset with a ``documents`` table, ``deduped`` by default) that
+the recipe applies to are capped at ``max_documents`` and cut into chunks of ``chunk_size``.
+Each chunk is generated, checked, and committed as one store part (accepted rows in
+``documents``, dropped rows with their reason in ``rejected``); a rerun of the same version
+skips committed parts, so preemption costs at most one chunk. The manifest is written only if
+at least one output was accepted: an all-rejected partition raises instead of committing an
+empty dataset. Tokens in and out, generation time and accelerator-hours by device type are
+recorded per part and summed in the manifest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS
+from factory.generation.backend import GenerationRequest, Generator
+from factory.generation.checks import REASONS, OutputChecks, check_output
+from factory.generation.diversity import diversity_metrics
+from factory.generation.recipes import Recipe
+from factory.models import count_tokens
+from factory.steps import StepResult, reuse_committed
+from factory.store import Store, tables
+
+log = logging.getLogger(__name__)
+ASSET = "synthetic"
+CODE_VERSION = "1"
+REJECTED = "rejected"
+LINEAGE_FIELDS = [
+    ("source_id", pa.string()), ("recipe", pa.string()), ("recipe_version", pa.int64()), ("model", pa.string()),
+    ("sampling", pa.string()), ("seed", pa.int64()),
+]
+SYNTHETIC_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + [pa.field(n, t) for n, t in LINEAGE_FIELDS])
+REJECTED_SCHEMA = SYNTHETIC_SCHEMA.append(pa.field("reason", pa.string()))
+
+
+class AllRejectedError(RuntimeError):
+    """Every output of a partition failed the checks: nothing is committed."""
+
+    def __init__(self, message: str, rejections: dict[str, int], samples: list[dict[str, str]]):
+        super().__init__(message)
+        self.rejections, self.samples = rejections, samples
+
+
+@dataclass(frozen=True)
+class SyntheticConfig:
+    """The versioned settings of one (dump, recipe) partition, besides the recipe itself."""
+
+    source_asset: str = "deduped"
+    max_documents: int | None = None
+    chunk_size: int = 32
+    max_tokens: int | None = None  # overrides the recipe's sampling.max_tokens (demo sizes)
+    checks: OutputChecks = field(default_factory=OutputChecks)
+
+    def __post_init__(self) -> None:
+        if self.chunk_size < 1:
+            raise ValueError(f"chunk_size must be >= 1, got {self.chunk_size}")
+        if self.max_documents is not None and self.max_documents < 1:
+            raise ValueError(f"max_documents must be >= 1 or None (all), got {self.max_documents}")
+
+
+def model_identity(model: str) -> str:
+    """A local folder counts by its name (same weights on every machine), an HF id as itself."""
+    return Path(model).name if os.path.isdir(model) else model
+
+
+def select_documents(table: pa.Table, recipe: Recipe, max_documents: int | None) -> tuple[list[dict[str, Any]], int, int]:
+    """The source rows the recipe applies to, in source order, capped; the source's row count; how many did not apply."""
+    rows = table.select([c for c in ("id", "text", "url", "dump", "source_file", "tokens") if c in table.column_names]).to_pylist()
+    if rows and "tokens" not in rows[0]:
+        for row, tokens in zip(rows, count_tokens([r["text"] for r in rows])):
+            row["tokens"] = tokens
+    applicable = [r for r in rows if recipe.applies_to.accepts(int(r["tokens"] or 0))]
+    selected = applicable[:max_documents] if max_documents else applicable
+    return selected, len(rows), len(rows) - len(applicable)
+
+
+def generate_synthetic(
+    store: Store, generator: Generator, *, dump: str, recipe: Recipe, config: SyntheticConfig,
+    run_id: str | None = None, logger: Any = None,
+) -> StepResult:
+    logger = logger or log
+    source = store.require_current(config.source_asset, dump)
+    sampling = recipe.sampling.replace(max_tokens=config.max_tokens)
+    model = model_identity(generator.model)
+    seed = generator.config.seed
+    writer = store.writer(
+        ASSET, {"dump": dump, "recipe": recipe.name}, code_version=CODE_VERSION,
+        config={
+            "source_asset": config.source_asset, "recipe": {**recipe.to_dict(), "sampling": sampling.to_dict()},
+            "model": model, "backend": generator.backend, "seed": seed, "max_documents": config.max_documents,
+            "chunk_size": config.chunk_size, "checks": config.checks.to_dict(),
+        },
+        inputs=[store.input_ref(source)],
+        operational={"model_path": generator.model, "concurrency": generator.config.concurrency,
+                     "batch_size": generator.config.batch_size},
+        run_id=run_id,
+    )
+    if reused := reuse_committed(store, writer):
+        return reused
+    documents, source_rows, not_applicable = select_documents(store.read_table(source, DOCUMENTS), recipe, config.max_documents)
+    chunks = [documents[i:i + config.chunk_size] for i in range(0, len(documents), config.chunk_size)]
+    done = writer.committed_parts()
+    if done:
+        logger.info(f"synthetic {dump}/{recipe.name}: resuming, {len(done)} of {len(chunks)} chunks already committed")
+    lineage = {"recipe": recipe.name, "recipe_version": recipe.version, "model": model,
+               "sampling": json.dumps(sampling.to_dict(), sort_keys=True), "seed": seed}
+    run_started, generated_tokens, generated_s = time.time(), 0, 0.0
+    for index, chunk in enumerate(chunks):
+        if index in done:
+            continue
+        stats = _generate_chunk(writer, generator, index, chunk, recipe, sampling, lineage, config.checks, dump)
+        generated_tokens += stats["tokens_out"]
+        generated_s += stats["generation_s"]
+        logger.info(
+            f"synthetic {dump}/{recipe.name}: chunk {index + 1}/{len(chunks)} committed "
+            f"({stats['accepted']}/{len(chunk)} kept, {stats['tokens_out'] / max(stats['generation_s'], 1e-9):.1f} tok/s)"
+        )
+    parts = writer.committed_parts()
+    counts = Counter()
+    for marker in parts.values():
+        counts.update(marker["counts"])
+    counts.update(source_documents=source_rows, not_applicable=not_applicable, capped=source_rows - not_applicable - len(documents))
+    stats = _summarize(parts, run_started, generated_tokens, generated_s, resumed=len(done))
+    if counts["requests"] and not counts["accepted"]:
+        rejections = {r: counts[f"rejected_{r}"] for r in REASONS if counts[f"rejected_{r}"]}
+        samples = _read_table(store, writer.dir, parts, REJECTED).slice(0, 3).select(["source_id", "reason", "text"]).to_pylist()
+        raise AllRejectedError(
+            f"synthetic {dump}/{recipe.name}: all {counts['requests']} outputs were rejected ({rejections}); nothing committed. "
+            f"Inspect the rejected outputs under {store.uri(writer.dir)}/{REJECTED}/, then loosen the thresholds in the "
+            "step's checks config, fix the recipe's prompt, or use a larger model",
+            rejections, samples,
+        )
+    accepted = _read_table(store, writer.dir, parts, DOCUMENTS)
+    texts, lengths = accepted.column("text").to_pylist(), accepted.column("tokens").to_pylist()
+    stats["diversity"] = diversity_metrics(texts, lengths) if texts else {"outputs": 0}
+    stats["rejections"] = {r: counts.get(f"rejected_{r}", 0) for r in REASONS}
+    manifest = writer.commit(counts=dict(counts), stats=stats)
+    samples = accepted.slice(0, 3).select(["source_id", "text"]).to_pylist()
+    return StepResult(manifest, reused=False, metadata={"samples": samples})
+
+
+def synthetic_id(source_id: str, lineage: dict[str, Any]) -> str:
+    """Stable per (source document, recipe version, model, seed): reruns give the same ids."""
+    key = f"{source_id}|{lineage['recipe']}@{lineage['recipe_version']}|{lineage['model']}|{lineage['seed']}"
+    return hashlib.sha256(key.encode()).hexdigest()[:32]
+
+
+def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[str, Any]], recipe: Recipe, sampling, lineage: dict,
+                    checks: OutputChecks, dump: str) -> dict[str, Any]:
+    requests = [GenerationRequest(recipe.render(doc["text"], url=doc.get("url") or ""), sampling, request_id=str(doc["id"])) for doc in chunk]
+    device = generator.device_type  # loads a lazy engine here, so its load time stays out of the generation rate
+    started = time.time()
+    try:
+        generations = generator.generate(requests)
+    except Exception as error:
+        raise RuntimeError(f"{generator.backend} generation failed for synthetic {dump}/{recipe.name} chunk {index}: {error}") from error
+    generation_s = time.time() - started
+    if len(generations) != len(requests):
+        raise RuntimeError(f"{generator.backend} returned {len(generations)} outputs for {len(requests)} requests (chunk {index})")
+    kept, dropped, reasons, trimmed = [], [], Counter(), 0
+    for doc, generation in zip(chunk, generations):
+        verdict = check_output(generation, doc["text"], checks)
+        text = verdict.text if verdict.text is not None else generation.text.strip()
+        row = {
+            "id": synthetic_id(str(doc["id"]), lineage),
+            "text": text, "url": doc.get("url") or "", "dump": doc.get("dump") or dump, "source_file": doc.get("source_file") or "",
+            "tokens": 0, "source_id": str(doc["id"]), **lineage,
+            "metadata": json.dumps({"finish_reason": generation.finish_reason, "prompt_tokens": generation.prompt_tokens,
+                                    "output_tokens": generation.output_tokens, "source_tokens": int(doc["tokens"] or 0), **verdict.measures}),
+        }
+        if verdict.keep:
+            kept.append(row)
+            trimmed += int(verdict.text is not None)
+        else:
+            dropped.append({**row, "reason": verdict.reason})
+            reasons[verdict.reason] += 1
+    for rows, counted in ((kept, count_tokens([r["text"] for r in kept])), (dropped, count_tokens([r["text"] for r in dropped]))):
+        for row, tokens in zip(rows, counted):
+            row["tokens"] = tokens
+    stats = {
+        "tokens_in": sum(g.prompt_tokens for g in generations), "tokens_out": sum(g.output_tokens for g in generations),
+        "generation_s": round(generation_s, 3), "device": device, "backend": generator.backend, "accepted": len(kept),
+    }
+    with writer.part(index) as part:
+        part.write_table(DOCUMENTS, pa.Table.from_pylist(kept, schema=SYNTHETIC_SCHEMA))
+        part.write_table(REJECTED, pa.Table.from_pylist(dropped, schema=REJECTED_SCHEMA))
+        part.count(requests=len(requests), accepted=len(kept), trimmed_truncated=trimmed, rejected=len(dropped),
+                   **{f"rejected_{r}": n for r, n in reasons.items()})
+        part.stats.update(stats)
+    return stats
+
+
+def _summarize(parts: dict[int, dict], run_started: float, run_tokens: int, run_generation_s: float, resumed: int) -> dict[str, Any]:
+    """Totals over every committed part (this run's and earlier runs'), and this run's own rate."""
+    part_stats = [m.get("stats") or {} for m in parts.values()]
+    tokens_out = sum(s.get("tokens_out", 0) for s in part_stats)
+    generation_s = sum(s.get("generation_s", 0.0) for s in part_stats)
+    hours: Counter = Counter()
+    for s in part_stats:
+        hours[s.get("device", "unknown")] += s.get("generation_s", 0.0) / 3600
+    return {
+        "tokens_in": sum(s.get("tokens_in", 0) for s in part_stats), "tokens_out": tokens_out,
+        "generation_s": round(generation_s, 3), "tokens_per_s": round(tokens_out / generation_s, 2) if generation_s else 0.0,
+        "accelerator_hours": {device: round(h, 6) for device, h in hours.items()},
+        "backends": sorted({s.get("backend", "") for s in part_stats}),
+        "parts": len(parts), "parts_resumed": resumed, "parts_generated": len(parts) - resumed,
+        "this_run": {"wall_s": round(time.time() - run_started, 3), "tokens_out": run_tokens,
+                     "tokens_per_s": round(run_tokens / run_generation_s, 2) if run_generation_s else 0.0},
+    }
+
+
+def _read_table(store: Store, version_dir: str, parts: dict[int, dict], name: str) -> pa.Table:
+    """One table over the committed parts of a version that has no manifest yet."""
+    prefix = name + "/"
+    pieces = [tables.decode(store.get(f"{version_dir}/{f['path']}"), f["path"])
+              for index in sorted(parts) for f in parts[index]["files"] if f["path"].startswith(prefix)]
+    schema = SYNTHETIC_SCHEMA if name == DOCUMENTS else REJECTED_SCHEMA
+    return pa.concat_tables(pieces, promote_options="default") if pieces else schema.empty_table()

@@ -1,0 +1,108 @@
+"""The text generator as a Dagster resource: vLLM in process, an OpenAI-compatible server, or
+transformers, chosen by ``backend``.
+
+Model choice, explicit: ``model`` set -> that HF id or folder. Unset -> ``FACTORY_GENERATOR_MODEL``
+if set; else the production default ``HuggingFaceTB/SmolLM2-1.7B-Instruct`` when a GPU is present
+and the hub is reachable (``HF_HUB_OFFLINE`` unset); else (this CPU machine, offline) the local
+SmolLM2-135M-Instruct folder from ``factory.models.ensure_smollm2()``. ``resolved_model()`` says
+which, and the synthetic asset records it.
+
+Engines are cached per process, keyed by their config: every partition and recipe a process
+materializes (the demo, ``execute_in_process``, a run over several partitions) shares one
+loaded engine. Where each run is its own process (Dagster's default launcher), point this
+resource at a long-lived server instead (``backend: openai``) so no run reloads the model.
+"""
+
+import atexit
+import logging
+import os
+import threading
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from factory.generation import Generator, GeneratorConfig, load_generator
+from factory.generation.backend import LazyGenerator
+
+log = logging.getLogger(__name__)
+PRODUCTION_MODEL = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
+_ENGINES: dict[GeneratorConfig, Generator] = {}
+_LOCK = threading.Lock()
+
+
+def default_model() -> str:
+    """The model used when none is configured (see the module docstring for the rule)."""
+    if os.environ.get("FACTORY_GENERATOR_MODEL"):
+        return os.environ["FACTORY_GENERATOR_MODEL"]
+    offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false")
+    if not offline and _has_gpu():
+        return PRODUCTION_MODEL
+    from factory.models import ensure_smollm2
+
+    return str(ensure_smollm2())
+
+
+def _has_gpu() -> bool:
+    try:
+        import torch
+    except ImportError:
+        return False
+    return torch.cuda.is_available()
+
+
+class GeneratorResource(ConfigurableResource):
+    """Which backend and model generate synthetic text; the seed is the run's sampling seed."""
+
+    backend: str = Field(default="vllm", description="vllm (in process), openai (any OpenAI-compatible server) or transformers")
+    model: str | None = Field(default=None, description="HF id or local folder; default: see default_model()")
+    seed: int = Field(default=0, description="the run's sampling seed (engine-level; per request only with per_request_seed)")
+    dtype: str = "auto"
+    device: str = "auto"
+    max_model_len: int = 2048
+    kv_cache_gb: float | None = Field(default=None, description="vLLM KV cache size; default 2 GiB on CPU")
+    batch_size: int = Field(default=8, description="transformers: prompts per generate() call")
+    base_url: str | None = Field(default=None, description="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
+    api_key: str = "EMPTY"
+    served_model: str | None = None
+    concurrency: int = Field(default=16, description="openai backend: requests in flight")
+    max_retries: int = 4
+    per_request_seed: bool = Field(default=False, description="send per-request seeds (crashed CPU vLLM once: off by default)")
+
+    def resolved_model(self) -> str:
+        return self.model or default_model()
+
+    def generator_config(self) -> GeneratorConfig:
+        return GeneratorConfig(
+            backend=self.backend, model=self.resolved_model(), seed=self.seed, dtype=self.dtype, device=self.device,
+            max_model_len=self.max_model_len, kv_cache_gb=self.kv_cache_gb, batch_size=self.batch_size,
+            base_url=self.base_url or "", api_key=self.api_key, served_model=self.served_model or "",
+            concurrency=self.concurrency, max_retries=self.max_retries, per_request_seed=self.per_request_seed,
+        )
+
+    def get(self) -> Generator:
+        """The loaded generator for this config: loaded on first use, then shared in the process."""
+        config = self.generator_config()
+        with _LOCK:
+            if config not in _ENGINES:
+                log.info("loading generator %s/%s (once per process)", config.backend, config.model)
+                _ENGINES[config] = load_generator(config)
+            return _ENGINES[config]
+
+    def lazy(self) -> Generator:
+        """The same generator, loaded only when a partition actually generates (not on reuse)."""
+        return LazyGenerator(self.generator_config(), self.get)
+
+
+def loaded_engines() -> int:
+    return len(_ENGINES)
+
+
+def close_engines() -> None:
+    """Shut every cached engine down (end of the demo, of a test session, of the process)."""
+    with _LOCK:
+        while _ENGINES:
+            _, generator = _ENGINES.popitem()
+            generator.close()
+
+
+atexit.register(close_engines)

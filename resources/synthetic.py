@@ -1,0 +1,40 @@
+"""Settings of the synthetic step as a Dagster resource: source asset, sizes, check thresholds.
+
+The sensor and the asset read the same resource, so the source asset the sensor watches is the
+one the asset reads. Everything here except ``recipes`` and ``min_accepted_share`` (a check,
+not a filter) enters the store version of a partition.
+"""
+
+from dagster import ConfigurableResource
+from pydantic import Field
+
+from factory.generation import DiversityThresholds, OutputChecks, SyntheticConfig
+
+
+class SyntheticSettingsResource(ConfigurableResource):
+    source_asset: str = Field(default="deduped", description="any dataset asset with a `documents` table, partitioned by dump")
+    recipes: list[str] | None = Field(default=None, description="recipes the generation sensor requests; default every recipe file")
+    max_documents: int | None = Field(default=None, description="cap on source documents per partition (demo sizes)")
+    chunk_size: int = Field(default=32, description="documents per committed chunk: a preemption costs at most one")
+    max_tokens: int | None = Field(default=None, description="overrides every recipe's max_tokens")
+    empty_min_words: int | None = 10
+    looping_max_repeat_share: float | None = 0.5
+    copied_max_share: float | None = 0.7
+    truncated: str = Field(default="reject", description="outputs that hit max_tokens: reject, trim (to the last full sentence) or keep")
+    min_accepted_share: float = Field(default=0.05, description="blocking check: below this share of kept outputs the partition fails")
+    max_same_first_sentence_share: float = 0.2
+    min_distinct_2: float = 0.3
+    max_compression_ratio: float = 6.0
+
+    def step_config(self) -> SyntheticConfig:
+        checks = OutputChecks(
+            empty_min_words=self.empty_min_words, looping_max_repeat_share=self.looping_max_repeat_share,
+            copied_max_share=self.copied_max_share, truncated=self.truncated,
+        )
+        return SyntheticConfig(
+            source_asset=self.source_asset, max_documents=self.max_documents, chunk_size=self.chunk_size,
+            max_tokens=self.max_tokens, checks=checks,
+        )
+
+    def diversity_thresholds(self) -> DiversityThresholds:
+        return DiversityThresholds(self.max_same_first_sentence_share, self.min_distinct_2, self.max_compression_ratio)

@@ -1,0 +1,71 @@
+"""The `synthetic` asset through Dagster: two recipes on one vLLM engine, metadata, checks, loud failure."""
+
+from __future__ import annotations
+
+import pytest
+from dagster import DagsterInstance, materialize
+
+from assets.synthetic import synthetic, synthetic_key
+from generation_helpers import DUMP, write_source
+from resources import StoreResource
+from resources.synthetic import SyntheticSettingsResource
+
+RECIPES = ["finephrase_faq", "finephrase_tutorial"]
+
+
+@pytest.fixture
+def instance():
+    with DagsterInstance.ephemeral() as instance:
+        instance.add_dynamic_partitions("dumps", [DUMP])
+        instance.add_dynamic_partitions("recipes", RECIPES)
+        yield instance
+
+
+def run(instance, root, generator, recipe, **settings):
+    resources = {"store": StoreResource(root=root), "generator": generator,
+                 "synthetic_settings": SyntheticSettingsResource(**{"max_documents": 3, "chunk_size": 2, "max_tokens": 48, "empty_min_words": 3,
+                                                                   "truncated": "trim", **settings})}
+    return materialize([synthetic], partition_key=synthetic_key(DUMP, recipe), resources=resources, instance=instance,
+                       raise_on_error=False)
+
+
+@pytest.mark.slow
+def test_two_recipes_materialize_on_one_engine_with_diversity_metadata_and_checks(instance, tmp_path, c4_docs, vllm_resource):
+    from factory.store import Store
+    from resources.generator import loaded_engines
+
+    root = str(tmp_path / "store")
+    write_source(Store(root), c4_docs[:8])
+    engine = vllm_resource.get()
+    for recipe in RECIPES:
+        result = run(instance, root, vllm_resource, recipe)
+        assert result.success, recipe
+        (materialization,) = result.asset_materializations_for_node("synthetic")
+        meta = materialization.metadata
+        assert meta["recipe"].value == f"{recipe}@v1" and meta["backend"].value == "vllm"
+        assert meta["model"].value == "SmolLM2-135M-Instruct" and meta["tokens_out"].value > 0
+        assert meta["tokens_per_s"].value > 0 and "cpu" in meta["accelerator_hours"].value
+        assert meta["count/requests"].value == 3
+        diversity = meta["diversity"].value
+        assert diversity["outputs"] == meta["count/accepted"].value
+        assert 0.0 <= diversity["same_first_sentence_share"] <= 1.0 and 0 < diversity["distinct_2"] <= 1.0
+        assert meta["samples"].value.startswith("**Sample 1**")
+        evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
+        assert set(evaluations) == {"accepted_outputs", "diversity"}
+        assert evaluations["accepted_outputs"].passed
+    assert vllm_resource.get() is engine and loaded_engines() == 1, "one engine serves every recipe of the process"
+
+
+@pytest.mark.slow
+def test_an_all_rejected_partition_fails_its_check_and_its_run(instance, tmp_path, c4_docs, vllm_resource):
+    from factory.store import Store
+
+    root = str(tmp_path / "store")
+    write_source(Store(root), c4_docs[:3])
+    result = run(instance, root, vllm_resource, "finephrase_faq", max_tokens=16, truncated="reject", empty_min_words=10_000)
+    assert not result.success
+    failure = result.failure_data_for_node("synthetic").error
+    assert "all 3 outputs were rejected" in failure.message and "loosen the thresholds" in failure.message
+    (evaluation,) = result.get_asset_check_evaluations()
+    assert evaluation.check_name == "accepted_outputs" and not evaluation.passed
+    assert result.asset_materializations_for_node("synthetic") == []

@@ -1,0 +1,129 @@
+"""The synthetic step: lineage, rejections kept aside by reason, no empty commits, resume after a kill."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from factory.generation import AllRejectedError, OutputChecks, SyntheticConfig, generate_synthetic, load_recipe
+from factory.store import Store
+from generation_helpers import DUMP, CountingGenerator, PlantedGenerator, planted, write_source
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def respond_by_document(request):
+    """A different planted output per source document: one per rejection reason, the rest good."""
+    doc = request.messages[-1]["content"]
+    number = int(request.request_id.rsplit("-", 1)[1])
+    source_text = doc.split("Document:\n", 1)[-1]
+    outputs = [
+        planted(""),
+        planted("I'm sorry, but I cannot rewrite this document for you as it is written."),
+        planted("the same words " * 40, "length"),
+        planted(source_text),
+        planted("Q: What is it about?\nA: It is a long answer that never " + "ends well and " * 3, "length"),
+    ]
+    if number % 6 < len(outputs):
+        return outputs[number % 6]
+    return planted(f"Q: What does page {number} explain?\nA: It explains one idea clearly, in plain words, with an example.")
+
+
+def test_planted_outputs_are_counted_by_reason_and_kept_aside_with_lineage(store, c4_docs):
+    docs = [{**d, "id": f"doc-{i}"} for i, d in enumerate(c4_docs[:12])]
+    source = write_source(store, docs)
+    recipe = load_recipe("finephrase_faq")
+    result = generate_synthetic(store, PlantedGenerator(respond_by_document), dump=DUMP, recipe=recipe,
+                                config=SyntheticConfig(chunk_size=5))
+    manifest = result.manifest
+    assert manifest.counts["requests"] == 12 and manifest.parts == 3
+    assert manifest.stats["rejections"] == {"empty": 2, "refused": 2, "looping": 2, "copied_source": 2, "truncated": 2}
+    assert manifest.counts["accepted"] == 2 and manifest.inputs[0].version == source.version
+    kept = store.read_table(manifest, "documents").to_pylist()
+    assert {row["source_id"] for row in kept} == {"doc-5", "doc-11"}
+    row = kept[0]
+    assert row["recipe"] == "finephrase_faq" and row["recipe_version"] == recipe.version and row["model"] == "planted-model"
+    assert json.loads(row["sampling"])["temperature"] == recipe.sampling.temperature and row["seed"] == 0
+    assert row["tokens"] > 0 and row["dump"] == DUMP and row["url"] == docs[5]["url"]
+    rejected = store.read_table(manifest, "rejected").to_pylist()
+    assert sorted(r["reason"] for r in rejected).count("looping") == 2 and len(rejected) == 10
+    assert manifest.stats["accelerator_hours"]["cpu"] >= 0 and manifest.stats["tokens_out"] > 0
+
+
+def test_an_all_rejected_partition_raises_and_commits_nothing(store, c4_docs):
+    write_source(store, c4_docs[:4])
+    generator = PlantedGenerator(lambda request: planted("I'm sorry, I cannot do that for you, as it would not be right."))
+    with pytest.raises(AllRejectedError, match=r"all 4 outputs were rejected \(\{'refused': 4\}\); nothing committed") as error:
+        generate_synthetic(store, generator, dump=DUMP, recipe=load_recipe("wrap_easy"), config=SyntheticConfig())
+    assert error.value.rejections == {"refused": 4} and error.value.samples[0]["reason"] == "refused"
+    assert store.current("synthetic", {"dump": DUMP, "recipe": "wrap_easy"}) is None
+
+
+def test_a_missing_source_names_the_asset_to_materialize(store):
+    with pytest.raises(LookupError, match=r"no committed version of deduped\[olmo_c4\].*materialize deduped"):
+        generate_synthetic(store, PlantedGenerator(respond_by_document), dump=DUMP, recipe=load_recipe("wrap_easy"), config=SyntheticConfig())
+
+
+RESUME_SETTINGS = {"chunk_size": 2, "max_tokens": 8, "checks": {"empty_min_words": 1, "truncated": "keep"}}
+
+CHILD = """
+import json, sys
+from factory import settings; settings.set_offline_defaults()
+from factory.generation import GeneratorConfig, OutputChecks, SyntheticConfig, generate_synthetic, load_generator, load_recipe
+from factory.store import Store
+root, model, dump, raw = sys.argv[1:5]
+cfg = json.loads(raw)
+generator = load_generator(GeneratorConfig(backend="transformers", model=model, batch_size=4))
+config = SyntheticConfig(chunk_size=cfg["chunk_size"], max_tokens=cfg["max_tokens"], checks=OutputChecks(**cfg["checks"]))
+generate_synthetic(Store(root), generator, dump=dump, recipe=load_recipe("wrap_easy"), config=config)
+"""
+
+
+def test_resume_after_a_kill_does_not_regenerate_committed_chunks(tmp_path, c4_docs, smollm2_dir, transformers_generator):
+    root = str(tmp_path / "store")
+    store = Store(root)
+    write_source(store, c4_docs[:6])
+    parts_dir = tmp_path / "store" / "synthetic" / f"dump={DUMP}" / "recipe=wrap_easy"
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, root, str(smollm2_dir), DUMP, json.dumps(RESUME_SETTINGS)],
+        cwd=REPO, env=os.environ.copy(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+    )
+    try:
+        deadline = time.time() + 240
+        while not list(parts_dir.glob("*/_parts/part-*.json")):
+            assert child.poll() is None, f"the generation child exited early: {child.stderr.read().decode()[-2000:]}"
+            assert time.time() < deadline, "no chunk committed within 240 s"
+            time.sleep(0.05)
+        os.killpg(child.pid, signal.SIGKILL)  # preempted mid-run: after at least one chunk, before the manifest
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+        child.wait(timeout=30)
+    version_dir = next(parts_dir.glob("*/_parts")).parent
+    assert not (version_dir / "_manifest.json").exists()
+    committed = {p.name: p.read_bytes() for p in (version_dir / "_parts").glob("part-*.json")}
+    committed_paths = {row for p in committed.values() for f in json.loads(p)["files"] for row in [f["path"]]}
+    assert 1 <= len(committed) < 3
+
+    counting = CountingGenerator(transformers_generator)
+    cfg = RESUME_SETTINGS
+    config = SyntheticConfig(chunk_size=cfg["chunk_size"], max_tokens=cfg["max_tokens"], checks=OutputChecks(**cfg["checks"]))
+    result = generate_synthetic(store, counting, dump=DUMP, recipe=load_recipe("wrap_easy"), config=config)
+    manifest = result.manifest
+    assert manifest.version == version_dir.name, "the resumed run must continue the killed run's version"
+    expected = [d["id"] for d in c4_docs[len(committed) * 2:6]]
+    assert counting.requested == expected, "only the chunks without a part marker are generated again"
+    assert manifest.stats["parts_resumed"] == len(committed) and manifest.parts == 3 and manifest.counts["requests"] == 6
+    for name, marker in committed.items():
+        assert (version_dir / "_parts" / name).read_bytes() == marker, f"committed part {name} was rewritten"
+    assert all(any(f.path == path for f in manifest.files) for path in committed_paths)
+
+    again = generate_synthetic(store, counting, dump=DUMP, recipe=load_recipe("wrap_easy"), config=config)
+    assert again.reused and again.manifest.version == manifest.version and len(counting.requested) == len(expected)
