@@ -2,7 +2,6 @@
 VENV ?= .venv
 STAMP := $(VENV)/.installed
 export FACTORY_CRAWL ?= ../shared/data/web,../shared/data/classification/weborganizer
-export DAGSTER_HOME ?= $(CURDIR)/.factory/dagster
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 

@@ -10,7 +10,7 @@ import logging
 
 from dagster import build_sensor_context
 
-from factory.documents import DOCUMENTS
+from factory.documents import DOCUMENTS, dump_partition
 from factory.store import Store
 
 log = logging.getLogger(__name__)
@@ -30,7 +30,7 @@ def demo_dump(store: Store, source_asset: str, dumps: list[str]) -> str | None:
     """The dump whose current source version holds the most documents."""
     sizes = {}
     for dump in dumps:
-        manifest = store.current(source_asset, dump)
+        manifest = store.current(source_asset, dump_partition(dump))
         if manifest is not None:
             sizes[dump] = sum(entry.rows or 0 for entry in manifest.files_under(DOCUMENTS))
     return max(sizes, key=sizes.get) if sizes else None

@@ -22,6 +22,7 @@ from dagster import (
 
 from assets.partitions import dumps
 from assets.synthetic import recipes, synthetic_key, synthetic_partitions
+from factory.documents import dump_partition
 from factory.generation import load_recipes
 from resources import StoreResource
 from resources.synthetic import SyntheticSettingsResource
@@ -56,7 +57,7 @@ def synthetic_sensor(context: SensorEvaluationContext, store: StoreResource, syn
                     if r in recipe_files and (wanted is None or r in wanted)]
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
-        source = factory_store.current(source_asset, dump)
+        source = factory_store.current(source_asset, dump_partition(dump))
         if source is None:
             continue
         for name in recipe_names:

@@ -24,3 +24,8 @@ DOCUMENT_SCHEMA = pa.schema([
 
 def empty_documents() -> pa.Table:
     return DOCUMENT_SCHEMA.empty_table()
+
+
+def dump_partition(dump: str) -> dict[str, str]:
+    """The store partition of a dump-level dataset (``deduped`` and later per-dump sets): ``dump=<dump>``."""
+    return {"dump": dump}

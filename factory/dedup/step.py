@@ -29,7 +29,7 @@ from factory.curation.step import ASSET as FILTERED
 from factory.dedup.config import DedupConfig, DedupConfigError
 from factory.dedup.exact import exact_duplicates
 from factory.dedup.minhash import INDEX, INDEX_NAME, INPUT, KEPT, REMOVED, run_minhash
-from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS
+from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, dump_partition
 from factory.steps import StepResult, reuse_committed
 from factory.store import Store, VersionNotFoundError
 from factory.store.manifest import Manifest
@@ -54,7 +54,7 @@ def dedup_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig, 
                                    "materialize raw_crawl and filtered for its chunks first")
     filtered = [store.require_current(FILTERED, {"dump": dump, "chunk": chunk}) for chunk in chunks]
     earlier = [_earlier_index(store, other, config) for other in config.against_dumps]
-    writer = store.writer(ASSET, {"dump": dump}, code_version=CODE_VERSION, config=config.to_dict(),
+    writer = store.writer(ASSET, dump_partition(dump), code_version=CODE_VERSION, config=config.to_dict(),
                           inputs=[store.input_ref(m) for m in filtered + earlier], operational=executor.operational(), run_id=run_id)
     if reused := reuse_committed(store, writer):
         return reused
@@ -96,7 +96,7 @@ def crawled_chunks(store: Store, dump: str, chunks: list[str]) -> list[str]:
 
 
 def _earlier_index(store: Store, dump: str, config: DedupConfig) -> Manifest:
-    manifest = store.require_current(ASSET, {"dump": dump})
+    manifest = store.require_current(ASSET, dump_partition(dump))
     theirs = {key: manifest.config.get(key) for key in config.minhash_settings}
     if theirs != config.minhash_settings:
         raise DedupConfigError(f"cannot dedup against {manifest.short}: its MinHash settings {theirs} differ from "

@@ -24,7 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS
+from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, dump_partition
 from factory.generation.backend import GenerationRequest, Generator
 from factory.generation.checks import REASONS, OutputChecks, check_output
 from factory.generation.diversity import diversity_metrics
@@ -91,7 +91,7 @@ def generate_synthetic(
     run_id: str | None = None, logger: Any = None,
 ) -> StepResult:
     logger = logger or log
-    source = store.require_current(config.source_asset, dump)
+    source = store.require_current(config.source_asset, dump_partition(dump))
     sampling = recipe.sampling.replace(max_tokens=config.max_tokens)
     model = model_identity(generator.model)
     seed = generator.config.seed

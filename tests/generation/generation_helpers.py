@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS
+from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, dump_partition
 from factory.generation import Generation, GenerationRequest, Generator, GeneratorConfig
 
 DUMP = "olmo_c4"
@@ -13,7 +13,7 @@ def write_source(store, docs: list[dict], dump: str = DUMP, asset: str = "dedupe
     """A committed `documents` version of ``asset[dump]``, as curation would write it."""
     import pyarrow as pa
 
-    writer = store.writer(asset, dump, code_version="test", config={"salt": salt, "ids": [d["id"] for d in docs]})
+    writer = store.writer(asset, dump_partition(dump), code_version="test", config={"salt": salt, "ids": [d["id"] for d in docs]})
     with writer.part(0) as part:
         part.write_table(DOCUMENTS, pa.Table.from_pylist(docs, schema=DOCUMENT_SCHEMA))
         part.count(documents=len(docs))

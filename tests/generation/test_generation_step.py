@@ -67,7 +67,7 @@ def test_an_all_rejected_partition_raises_and_commits_nothing(store, c4_docs):
 
 
 def test_a_missing_source_names_the_asset_to_materialize(store):
-    with pytest.raises(LookupError, match=r"no committed version of deduped\[olmo_c4\].*materialize deduped"):
+    with pytest.raises(LookupError, match=r"no committed version of deduped\[dump=olmo_c4\].*materialize deduped"):
         generate_synthetic(store, PlantedGenerator(respond_by_document), dump=DUMP, recipe=load_recipe("wrap_easy"), config=SyntheticConfig())
 
 
