@@ -1,6 +1,5 @@
 """Raw crawl: the index of WARC/WET/JSONL files each (dump, chunk) holds."""
 
-
 from dagster import AssetExecutionContext, MetadataValue, asset
 
 from assets.partitions import crawl_partition, crawl_partitions

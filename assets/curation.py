@@ -6,7 +6,6 @@ from dagster import (
     AssetCheckSpec,
     AssetDep,
     AssetExecutionContext,
-    MaterializeResult,
     MetadataValue,
     MultiToSingleDimensionPartitionMapping,
     asset,
@@ -60,7 +59,7 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
                       "baseline": MetadataValue.json(drift.baseline)},
         ),
     ]
-    return _with_checks(materialize_result(result, **_filtered_metadata(manifest)), checks)
+    return materialize_result(result, check_results=checks, **_filtered_metadata(manifest))
 
 
 @asset(
@@ -88,7 +87,7 @@ def deduped(context: AssetExecutionContext, store: StoreResource, curation_setti
         "chunks": MetadataValue.json(stats.get("chunks", {})),
         "duplicate_samples": MetadataValue.md(_duplicate_samples(stats.get("samples", []))),
     }
-    return _with_checks(materialize_result(result, **metadata), [_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)])
+    return materialize_result(result, check_results=[_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)], **metadata)
 
 
 def _filtered_metadata(manifest) -> dict:
@@ -108,10 +107,6 @@ def _not_empty_check(asset_name: str, manifest, severity) -> AssetCheckResult:
         description=f"{docs_out} of {docs_in} documents kept" + (" (no input)" if docs_in == 0 else ""),
         metadata={"documents_in": docs_in, "documents": docs_out},
     )
-
-
-def _with_checks(result: MaterializeResult, checks: list[AssetCheckResult]) -> MaterializeResult:
-    return MaterializeResult(data_version=result.data_version, metadata=result.metadata, check_results=checks)
 
 
 def _duplicate_samples(samples: list[dict]) -> str:

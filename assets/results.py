@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from dagster import DataVersion, MaterializeResult, MetadataValue
+from dagster import AssetCheckResult, DataVersion, MaterializeResult, MetadataValue
 
 from factory.steps import StepResult
 
 
-def materialize_result(result: StepResult, **extra: Any) -> MaterializeResult:
-    """The content hash becomes the DataVersion; the manifest's URI and counts become metadata."""
+def materialize_result(result: StepResult, check_results: Sequence[AssetCheckResult] = (), **extra: Any) -> MaterializeResult:
+    """The content hash becomes the DataVersion; the manifest's URI and counts become metadata;
+    checks computed in the asset body ride along."""
     manifest = result.manifest
     metadata: dict[str, Any] = {
         "manifest": MetadataValue.path(f"{manifest.uri}/_manifest.json"),
@@ -22,4 +24,4 @@ def materialize_result(result: StepResult, **extra: Any) -> MaterializeResult:
     metadata.update({f"count/{key}": value for key, value in manifest.counts.items()})
     metadata.update(result.metadata)
     metadata.update(extra)
-    return MaterializeResult(data_version=DataVersion(manifest.content_hash), metadata=metadata)
+    return MaterializeResult(data_version=DataVersion(manifest.content_hash), metadata=metadata, check_results=list(check_results))
