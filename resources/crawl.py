@@ -1,12 +1,11 @@
-"""The crawl source as a Dagster resource."""
-
+"""The crawl source as a Dagster resource: where raw crawl comes from and how raw_crawl indexes it."""
 
 from dagster import ConfigurableResource
 from pydantic import Field
 
 from factory import settings
 from factory.crawl import CrawlSource, CrawlSourceError, parse_source
-from factory.crawl.sources import DEFAULT_CC_BASE_URL
+from factory.crawl.sources import DEFAULT_CC_BASE_URL, DEFAULT_IO_WORKERS
 from factory.store import StorageOptions
 
 
@@ -17,6 +16,20 @@ class CrawlResource(ConfigurableResource):
     base_url: str = Field(default=DEFAULT_CC_BASE_URL, description="Common Crawl base URL or mirror (commoncrawl mode)")
     max_files_per_dump: int | None = Field(default=None, description="cap on files per dump (demo sizes)")
     endpoint_url: str | None = None
+    index_mode: str | None = Field(
+        default=None,
+        description=(
+            "how raw_crawl indexes files. 'full': read new or changed files (record count + SHA-256, streamed); "
+            "unchanged ones (same size and ETag/mtime) are copied from earlier versions. 'listing': never open a "
+            "file; records are null and the checksum is the listing fingerprint (etag:/mtime:). Default (null): "
+            "'full' for folder sources, 'listing' for commoncrawl: sources (immutable files, ~100 TB a dump). "
+            "Part of the raw_crawl version: changing it makes new versions."
+        ),
+    )
+    io_workers: int = Field(
+        default=DEFAULT_IO_WORKERS, ge=1,
+        description="parallel file stats (HEAD requests) and reads while indexing; does not change the output",
+    )
 
     @property
     def chunks(self) -> int:
@@ -32,5 +45,5 @@ class CrawlResource(ConfigurableResource):
             )
         return parse_source(
             text, base_url=self.base_url, max_files_per_dump=self.max_files_per_dump,
-            storage=StorageOptions(endpoint_url=self.endpoint_url),
+            storage=StorageOptions(endpoint_url=self.endpoint_url), index_mode=self.index_mode, io_workers=self.io_workers,
         )

@@ -9,6 +9,11 @@ Two kinds of source:
 
 A file's chunk is a stable hash of its path inside the dump, mod K: new files never move old
 ones, so a chunk's committed versions stay valid when a dump grows.
+
+Reading a crawl file (records, SHA-256) costs its whole size; at Common Crawl scale that is
+~100 TB. So every file also has a *listing fingerprint*, size plus ETag (S3, HTTP) or size plus
+mtime (local), taken from the folder listing or one ``fs.info`` and never from the bytes: it is
+what decides whether a file is new or changed, and ``index_mode="listing"`` indexes from it alone.
 """
 
 from __future__ import annotations
@@ -17,8 +22,11 @@ import gzip
 import hashlib
 import logging
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from factory.crawl.records import file_format, iter_records
 from factory.store.filesystem import StorageOptions, open_filesystem
@@ -28,10 +36,47 @@ log = logging.getLogger(__name__)
 COMMONCRAWL = "commoncrawl"
 PREFIX = "prefix"
 DEFAULT_CC_BASE_URL = "https://data.commoncrawl.org/"
+# How raw_crawl indexes a file: "full" reads it (records + SHA-256) when new or changed;
+# "listing" never opens it (records unknown, checksum = listing fingerprint).
+FULL, LISTING = "full", "listing"
+INDEX_MODES = (FULL, LISTING)
+DEFAULT_INDEX_MODE = {PREFIX: FULL, COMMONCRAWL: LISTING}  # Common Crawl files are immutable and huge
+DEFAULT_IO_WORKERS = 8
+_ETAG_KEYS = ("ETag", "etag", "Etag")
+_MTIME_KEYS = ("mtime", "LastModified", "last_modified", "Last-Modified", "updated", "modified")
 
 
 class CrawlSourceError(ValueError):
     """A crawl source that is missing, empty or malformed."""
+
+
+@dataclass(frozen=True)
+class Listing:
+    """What the filesystem says about a file without opening it."""
+
+    size: int
+    fingerprint: str  # "etag:<etag>;size:<n>" or "mtime:<mtime>;size:<n>": changes when the file does
+
+
+def listing_from_info(info: Mapping[str, Any]) -> Listing:
+    """The listing of a file from an fsspec ``info``/``find(detail=True)`` entry: ETag first, else mtime."""
+    size = int(info.get("size") or 0)
+    etag = next((str(info[key]).strip('"') for key in _ETAG_KEYS if info.get(key)), "")
+    if etag:
+        return Listing(size, f"etag:{etag};size:{size}")
+    mtime = next((info[key] for key in _MTIME_KEYS if info.get(key) is not None), None)
+    if mtime is None:
+        log.warning("%s: the filesystem gives neither ETag nor mtime; a rewrite of the same size goes unnoticed",
+                    info.get("name", "?"))
+        return Listing(size, f"size:{size}")
+    return Listing(size, f"mtime:{_timestamp_text(mtime)};size:{size}")
+
+
+def _timestamp_text(value: Any) -> str:
+    """A stable text for an mtime: ISO for datetimes (S3, GCS), full precision for floats (local)."""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return repr(value) if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
@@ -40,6 +85,8 @@ class CrawlFile:
     relpath: str  # inside the dump: what the chunk hash is computed over
     url: str  # full URI, readable with fsspec
     format: str
+    # From the folder listing when it gave one (prefix sources); else fetched by CrawlSource.fingerprint.
+    listing: Listing | None = field(default=None, compare=False, repr=False)
 
     def chunk(self, chunks: int) -> str:
         return chunk_key(chunk_of(self.relpath, chunks))
@@ -67,10 +114,19 @@ class CrawlSource:
     base_url: str = DEFAULT_CC_BASE_URL
     max_files_per_dump: int | None = None
     storage: StorageOptions = field(default_factory=StorageOptions)
+    index_mode: str | None = None  # FULL or LISTING; None: DEFAULT_INDEX_MODE of the kind
+    io_workers: int = DEFAULT_IO_WORKERS  # parallel stats and reads; operational, does not change output
 
     def __post_init__(self):
         if self.kind not in (PREFIX, COMMONCRAWL):
             raise CrawlSourceError(f"crawl source kind must be {PREFIX!r} or {COMMONCRAWL!r}, got {self.kind!r}")
+        if self.index_mode is None:
+            object.__setattr__(self, "index_mode", DEFAULT_INDEX_MODE[self.kind])
+        if self.index_mode not in INDEX_MODES:
+            raise CrawlSourceError(f"crawl index_mode must be one of {', '.join(INDEX_MODES)}, got {self.index_mode!r}: "
+                                   "set the crawl resource's index_mode to one of them, or leave it unset for the default")
+        if self.io_workers < 1:
+            raise CrawlSourceError(f"crawl io_workers must be at least 1, got {self.io_workers}")
         if self.kind == PREFIX and not self.uris:
             raise CrawlSourceError("a prefix crawl source needs at least one folder (FACTORY_CRAWL=path[,path...])")
         if self.kind == COMMONCRAWL and not self.dumps:
@@ -115,11 +171,11 @@ class CrawlSource:
         files = []
         for dump_uri in dirs:
             fs, root = open_filesystem(dump_uri, self.storage)
-            for path in fs.find(root):
+            for path, info in fs.find(root, detail=True).items():
                 fmt = file_format(path)
                 if fmt:
                     relpath = path[len(root):].lstrip("/")
-                    files.append(CrawlFile(dump, relpath, _join(dump_uri, relpath), fmt))
+                    files.append(CrawlFile(dump, relpath, _join(dump_uri, relpath), fmt, listing_from_info(info)))
         return files
 
     def _cc_files(self, dump: str) -> list[CrawlFile]:
@@ -132,20 +188,50 @@ class CrawlSource:
         return [CrawlFile(dump, rel, _join(self.base_url, rel), fmt) for rel in listing if (fmt := file_format(rel))]
 
     # -- describing files ----------------------------------------------------------------
-    def describe(self, crawl_file: CrawlFile, count_records: bool = True) -> SourceFile:
-        """Size, checksum (ETag where the store gives one, else SHA-256) and record count."""
+    def fingerprint(self, crawl_file: CrawlFile) -> Listing:
+        """Size and ETag/mtime, from the listing or one ``fs.info`` (a HEAD on S3/HTTP): never opens the file."""
+        if crawl_file.listing is not None:
+            return crawl_file.listing
         fs, path = open_filesystem(crawl_file.url, self.storage)
-        info = fs.info(path)
-        etag = str(info.get("ETag") or info.get("etag") or "").strip('"')
-        digest = hashlib.sha256()
-        records = 0
+        try:
+            return listing_from_info({"name": crawl_file.url, **fs.info(path)})
+        except FileNotFoundError as error:
+            raise CrawlSourceError(f"{crawl_file.url} is listed for dump {crawl_file.dump} but does not exist: "
+                                   "check the dump's file list (warc.paths.gz) against the files") from error
+
+    def fingerprints(self, files: Sequence[CrawlFile]) -> list[Listing]:
+        """The fingerprints of ``files`` in order, stat-ing in parallel those the listing did not give."""
+        if all(crawl_file.listing is not None for crawl_file in files):
+            return [crawl_file.listing for crawl_file in files]
+        return self._map(self.fingerprint, files)
+
+    def listed(self, crawl_file: CrawlFile, listing: Listing) -> SourceFile:
+        """A file as the listing alone knows it: records unknown, the fingerprint as checksum."""
+        return SourceFile(crawl_file.url, listing.size, listing.fingerprint, None, crawl_file.format, listing.fingerprint)
+
+    def describe(self, crawl_file: CrawlFile, listing: Listing | None = None) -> SourceFile:
+        """Reads the whole file, streaming: size, SHA-256 and record count, with its listing fingerprint."""
+        listing = listing or self.fingerprint(crawl_file)
+        fs, path = open_filesystem(crawl_file.url, self.storage)
         with fs.open(path, "rb") as handle:
-            hashing = _HashingReader(handle, digest)
-            if count_records:
-                records = sum(1 for _ in iter_records(hashing, crawl_file.format, crawl_file.url))
+            hashing = _HashingReader(handle, hashlib.sha256())
+            records = sum(1 for _ in iter_records(hashing, crawl_file.format, crawl_file.url))
             hashing.drain()
-        checksum = f"etag:{etag}" if etag else f"sha256:{digest.hexdigest()}"
-        return SourceFile(crawl_file.url, int(info.get("size") or 0), checksum, records, crawl_file.format)
+        if hashing.size != listing.size:
+            log.warning("%s changed while indexed (%d bytes listed, %d read): the next run re-reads it",
+                        crawl_file.url, listing.size, hashing.size)
+        checksum = f"sha256:{hashing.digest.hexdigest()}"
+        return SourceFile(crawl_file.url, hashing.size, checksum, records, crawl_file.format, listing.fingerprint)
+
+    def describe_all(self, files: Sequence[CrawlFile], listings: Sequence[Listing]) -> list[SourceFile]:
+        """``describe`` over many files in parallel (``io_workers``), in order."""
+        return self._map(lambda pair: self.describe(*pair), list(zip(files, listings, strict=True)))
+
+    def _map(self, function, items: Sequence) -> list:
+        if self.io_workers == 1 or len(items) < 2:
+            return [function(item) for item in items]
+        with ThreadPoolExecutor(max_workers=min(self.io_workers, len(items))) as pool:
+            return list(pool.map(function, items))
 
 
 class _HashingReader:
@@ -153,10 +239,12 @@ class _HashingReader:
 
     def __init__(self, handle, digest):
         self.handle, self.digest = handle, digest
+        self.size = 0
 
     def read(self, size: int = -1) -> bytes:
         data = self.handle.read(size)
         self.digest.update(data)
+        self.size += len(data)
         return data
 
     def readable(self) -> bool:

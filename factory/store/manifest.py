@@ -34,6 +34,9 @@ class SourceFile:
     checksum: str
     records: int | None = None
     format: str = ""
+    # Size + ETag/mtime from the listing, without reading the file: what decides whether it changed.
+    # Empty in manifests written before it existed.
+    fingerprint: str = ""
 
 
 @dataclass(frozen=True)

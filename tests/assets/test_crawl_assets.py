@@ -13,6 +13,7 @@ from assets.cli import app
 from assets.crawl import raw_crawl
 from assets.sensors import crawl_sensor
 from factory import settings
+from factory.crawl import index
 from factory.crawl.sources import chunk_key, chunk_of
 from factory.store import Store
 from resources import CrawlResource, StoreResource
@@ -34,20 +35,39 @@ def test_raw_crawl_materializes_then_reuses_its_version(store_root, web_data):
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("dumps", ["olmo_c4"])
     resources = {"store": StoreResource(root=store_root), "crawl": CrawlResource(source=str(web_data))}
-    versions = []
+    versions, files_read = [], []
     for _ in range(2):
         result = materialize([raw_crawl], partition_key=c4_partition(), instance=instance, resources=resources)
         [event] = result.get_asset_materialization_events()
         metadata = event.event_specific_data.materialization.metadata
         versions.append((metadata["store_version"].value, metadata["reused_committed_version"].value))
+        files_read.append(metadata["files_read"].value)
         tags = event.event_specific_data.materialization.tags
         assert tags["dagster/data_version"] == metadata["content_hash"].value
     assert versions[0][0] == versions[1][0]
     assert [reused for _, reused in versions] == [False, True]
+    assert files_read == [1, 0]  # the rerun decided from the listing alone
     manifest = Store(store_root).current("raw_crawl", {"dump": "olmo_c4", "chunk": c4_partition().keys_by_dimension["chunk"]})
     assert manifest.counts["records"] == 1000
     assert manifest.sources[0].url.endswith("c4-sample.00000-of-00001.json.gz")
-    assert manifest.run_id and manifest.code_version == "1"
+    assert manifest.run_id and manifest.code_version == index.CODE_VERSION
+
+
+def test_listing_mode_is_a_crawl_resource_setting_and_part_of_the_version(tmp_path, web_data):
+    instance = DagsterInstance.ephemeral()
+    instance.add_dynamic_partitions("dumps", ["olmo_c4"])
+    root = str(tmp_path / "store")
+    partition = {"dump": "olmo_c4", "chunk": c4_partition().keys_by_dimension["chunk"]}
+    versions = {}
+    for mode in ("listing", "full"):
+        resources = {"store": StoreResource(root=root), "crawl": CrawlResource(source=str(web_data), index_mode=mode)}
+        materialize([raw_crawl], partition_key=c4_partition(), instance=instance, resources=resources)
+        manifest = Store(root).current("raw_crawl", partition)
+        versions[mode] = manifest.version
+        assert manifest.config["index_mode"] == mode
+    listing = Store(root).read_manifest("raw_crawl", partition, versions["listing"])
+    assert versions["listing"] != versions["full"]
+    assert [s.records for s in listing.sources] == [None] and listing.sources[0].checksum.startswith("mtime:")
 
 
 def test_crawl_sensor_adds_partitions_once_and_requests_only_new_chunks(tmp_path, web_data):

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gzip
 import shutil
-from pathlib import Path
 
 import boto3
 import pytest
@@ -62,21 +60,8 @@ def test_chunks_are_stable_when_a_dump_grows(tmp_path, web_data):
     assert [chunk_of(f"x{i}.warc.gz", 4) for i in range(3)] == [chunk_of(f"x{i}.warc.gz", 4) for i in range(3)]
 
 
-def build_common_crawl_mirror(base: Path, web_data: Path, dump: str) -> list[str]:
-    """A Common Crawl layout over real WARCs: crawl-data/<dump>/warc.paths.gz and the files it names."""
-    rels = []
-    for index, name in enumerate(["dolma/sample-0000.warc.gz", "resiliparse/warcfile.warc.gz"]):
-        rel = f"crawl-data/{dump}/segments/1700000000000.{index}/warc/{Path(name).name}"
-        target = base / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copy(web_data / name, target)
-        rels.append(rel)
-    (base / f"crawl-data/{dump}/warc.paths.gz").write_bytes(gzip.compress("\n".join(rels).encode()))
-    return rels
-
-
-def test_common_crawl_mode_reads_warc_paths(tmp_path, web_data):
-    rels = build_common_crawl_mirror(tmp_path, web_data, "CC-MAIN-2099-01")
+def test_common_crawl_mode_reads_warc_paths(tmp_path, cc_mirror):
+    rels = cc_mirror(tmp_path, "CC-MAIN-2099-01")
     source = parse_source("commoncrawl:CC-MAIN-2099-01", base_url=str(tmp_path))
     assert source.kind == COMMONCRAWL and source.list_dumps() == ["CC-MAIN-2099-01"]
     files = source.list_files("CC-MAIN-2099-01")
@@ -84,16 +69,17 @@ def test_common_crawl_mode_reads_warc_paths(tmp_path, web_data):
     assert sum(source.describe(f).records for f in files) == 22 + 16
 
 
-def test_common_crawl_mode_on_s3(tmp_path, web_data, s3_endpoint, s3_bucket, monkeypatch):
+def test_common_crawl_mode_on_s3(tmp_path, cc_mirror, s3_endpoint, s3_bucket, monkeypatch):
     monkeypatch.setenv("FACTORY_S3_ENDPOINT", s3_endpoint)
-    build_common_crawl_mirror(tmp_path, web_data, "CC-MAIN-2099-02")
+    cc_mirror(tmp_path, "CC-MAIN-2099-02")
     client = boto3.client("s3", endpoint_url=s3_endpoint)
     for path in tmp_path.rglob("*.gz"):
         client.upload_file(str(path), s3_bucket, f"mirror/{path.relative_to(tmp_path)}")
     source = parse_source("commoncrawl:CC-MAIN-2099-02", base_url=f"s3://{s3_bucket}/mirror/")
     described = [source.describe(f) for f in source.list_files("CC-MAIN-2099-02")]
     assert [d.records for d in described] == [22, 16]
-    assert all(d.checksum.startswith("etag:") for d in described)
+    # Read files get their SHA-256; the ETag (from a HEAD, no listing here) is their listing fingerprint.
+    assert all(d.checksum.startswith("sha256:") and d.fingerprint.startswith("etag:") for d in described)
 
 
 def test_prefix_source_on_s3(web_data, s3_endpoint, s3_bucket, monkeypatch):
