@@ -114,8 +114,10 @@ def _duplicate_samples(samples: list[dict]) -> str:
         return "no duplicates removed"
     lines = []
     for item in samples:
-        lines.append(f"**{item['removed_url'] or item['removed_id']}** ({item['reason']}) duplicates "
-                     f"**{item['kept_url'] or item['kept_id'] or 'an earlier dump'}**\n")
+        what = ("an earlier dump's document" if item["reason"] == "earlier_dump" else
+                f"the kept document of MinHash cluster {item['cluster_id']}" if item["cluster_id"] >= 0 else
+                f"the kept document with content key {item['content_key']}")
+        lines.append(f"**{item['url'] or item['id']}** ({item['reason']}) duplicates {what}\n")
         lines.extend("> " + line for line in item["text"].splitlines() if line.strip())
         lines.append("")
     return "\n".join(lines)

@@ -85,7 +85,7 @@ def curation_stage(ctx: DemoContext) -> None:
 
 # The demo's curation size: the first 3,000 records of a chunk (the WebOrganizer file is one chunk of
 # 10,892 pages) keep the stage at a few minutes on 2 cores and still give ~1.5M tokens after dedup.
-DEMO_CURATION_MAX_DOCUMENTS_PER_CHUNK = "3000"
+DEMO_CURATION_MAX_DOCUMENTS_PER_FILE = "3000"
 
 def synthetic_stage(ctx: DemoContext) -> None:
     """Recipe partitions from the recipe files, then two recipes on one dump with vLLM (sizes in assets.synthetic_demo)."""
@@ -120,7 +120,7 @@ STAGES: list[tuple[str, Stage]] = [("crawl", crawl_stage), ("curation", curation
 
 def run_demo(max_files_per_dump: int | None = None) -> DemoReport:
     settings.set_offline_defaults()
-    os.environ.setdefault("FACTORY_CURATION_MAX_DOCUMENTS_PER_CHUNK", DEMO_CURATION_MAX_DOCUMENTS_PER_CHUNK)
+    os.environ.setdefault("FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE", DEMO_CURATION_MAX_DOCUMENTS_PER_FILE)
     ensure_dagster_home()
     from assets.definitions import defs
 

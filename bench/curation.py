@@ -200,9 +200,9 @@ def run_dedup_benchmark(work: Path, originals: int, copies: int) -> dict:
     chunks = ["000", "001"]
     for chunk in chunks:
         index_chunk(store, source, "planted", chunk, len(chunks))
-        filter_chunk(store, "planted", chunk, no_filters, work_root=work)
+        filter_chunk(store, "planted", chunk, no_filters)
     started = time.perf_counter()
-    manifest = dedup_dump(store, "planted", chunks, DedupConfig(), work_root=work).manifest
+    manifest = dedup_dump(store, "planted", chunks, DedupConfig()).manifest
     seconds = time.perf_counter() - started
     texts = {doc_id: text for doc_id, text in docs} | {p.copy_id: p.copy_text for p in pairs}
     together = merged_pairs(store, manifest, pairs)
@@ -210,7 +210,8 @@ def run_dedup_benchmark(work: Path, originals: int, copies: int) -> dict:
     bands = {"J>=0.85": [p for p in pairs if p.similarity >= 0.85], "0.5<=J<0.85": [p for p in pairs if 0.5 <= p.similarity < 0.85],
              "J<0.5": [p for p in pairs if p.similarity < 0.5]}
     removed = store.read_table(manifest, "removed/minhash").to_pylist() + store.read_table(manifest, "removed/exact").to_pylist()
-    true_similarity = [jaccard(texts[row["id"]], texts[row["duplicate_of"]]) for row in removed if row["duplicate_of"] in texts]
+    duplicate_of = kept_duplicates(store, manifest, removed)
+    true_similarity = [jaccard(texts[row["id"]], texts[duplicate_of[row["id"]]]) for row in removed if row["id"] in duplicate_of]
     return {
         "documents": manifest.counts["documents_in"], "seconds": round(seconds, 2),
         "docs_per_second": round(manifest.counts["documents_in"] / seconds, 1),
@@ -224,6 +225,21 @@ def run_dedup_benchmark(work: Path, originals: int, copies: int) -> dict:
         "precision_removed_with_jaccard_0.85": round(sum(s >= 0.85 for s in true_similarity) / len(true_similarity), 4) if true_similarity else None,
         "settings": "5-grams, 14 buckets x 8 hashes, 64-bit (FineWeb)",
     }
+
+
+def kept_duplicates(store, manifest, removed: list[dict]) -> dict[str, str]:
+    """For each removed row, the document it duplicates: the kept head of its MinHash cluster, or the
+    document with its exact-dedup content key."""
+    kept = [(row["id"], json.loads(row["metadata"])) for row in store.read_table(manifest, "documents").to_pylist()]
+    by_cluster = {meta["minhash_cluster_id"]: doc_id for doc_id, meta in kept if meta.get("minhash_cluster_id", -1) >= 0}
+    by_key = {meta["content_key"]: doc_id for doc_id, meta in kept} | {row["content_key"]: row["id"] for row in removed
+                                                                       if row["reason"] != "exact_duplicate"}
+    found = {}
+    for row in removed:
+        other = by_key.get(row["content_key"]) if row["reason"] == "exact_duplicate" else by_cluster.get(row["cluster_id"])
+        if other and other != row["id"]:
+            found[row["id"]] = other
+    return found
 
 
 def main() -> None:
@@ -245,7 +261,7 @@ def main() -> None:
         from factory import settings
 
         os.environ.setdefault("FACTORY_HOME", str(REPO / ".factory"))
-        os.environ.pop("FACTORY_CURATION_MAX_DOCUMENTS_PER_CHUNK", None)
+        os.environ.pop("FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE", None)
         settings.set_offline_defaults()
         run = run_dagster if args.one == "dagster" else lambda w, c, n: run_plain(w, c, n, 1)
         figures = run(Path(args.work), Path(args.crawl), 1)
@@ -256,7 +272,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="bench-curation-"))
     os.environ.setdefault("FACTORY_HOME", str(REPO / ".factory"))
-    os.environ.pop("FACTORY_CURATION_MAX_DOCUMENTS_PER_CHUNK", None)
+    os.environ.pop("FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE", None)
     settings.set_offline_defaults()
     crawl = work / "crawl"
     write_warc(load_pages(args.docs), crawl / DUMP / "weborganizer.warc.gz")

@@ -7,9 +7,18 @@ Steps may add columns (scores, lineage of synthetic rows); readers must ignore e
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 import pyarrow as pa
 
 DOCUMENTS = "documents"
+# Metadata keys of a datatrove Document that are columns of the table, not part of its metadata JSON.
+COLUMN_KEYS = ("url", "dump", "source_file")
+TOKEN_KEYS = ("token_count", "tokens")
+# Added by steps on the way, not properties of the document: a filter's verdict, the shard a reader read it from
+# (a store path, which would make the content depend on where the store is).
+READER_KEYS = ("filter_reason", "file_path")  # datatrove's TokensCounter writes the first; the table's column reads back as the second
 
 DOCUMENT_SCHEMA = pa.schema([
     ("id", pa.string()),  # stable across steps: the crawl record id (or a hash for synthetic rows)
@@ -29,3 +38,20 @@ def empty_documents() -> pa.Table:
 def dump_partition(dump: str) -> dict[str, str]:
     """The store partition of a dump-level dataset (``deduped`` and later per-dump sets): ``dump=<dump>``."""
     return {"dump": dump}
+
+
+def document_row(_writer: Any, document: Any) -> dict[str, Any]:
+    """A datatrove ``Document`` as a row of ``DOCUMENT_SCHEMA`` (a writer adapter: datatrove passes the writer first).
+
+    Reading the table back with datatrove's Parquet reader puts the columns into the metadata, so a
+    document makes the same row however many steps it passes through."""
+    metadata = dict(document.metadata)
+    tokens = [metadata.pop(key, None) for key in TOKEN_KEYS]
+    columns = {key: str(metadata.pop(key, "") or "") for key in COLUMN_KEYS}
+    for key in READER_KEYS:
+        metadata.pop(key, None)
+    return {
+        "id": str(document.id), "text": document.text, **columns,
+        "tokens": int(next((t for t in tokens if t is not None), 0) or 0),
+        "metadata": json.dumps(metadata, sort_keys=True, default=str),
+    }

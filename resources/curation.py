@@ -15,14 +15,14 @@ from pydantic import Field
 from factory.curation.config import CurationConfig, CurationConfigError
 from factory.dedup.config import DedupConfig
 
-MAX_DOCS_ENV = "FACTORY_CURATION_MAX_DOCUMENTS_PER_CHUNK"
+MAX_DOCS_ENV = "FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE"
 
 
 class CurationResource(ConfigurableResource):
     config_file: str | None = Field(default=None, description="YAML/JSON of overrides; default FACTORY_CURATION_CONFIG")
     overrides_json: str = Field(default="", description='JSON overrides, e.g. {"curation": {"extractor": "resiliparse"}}')
     extractor: str | None = Field(default=None, description="trafilatura (FineWeb) or resiliparse (faster)")
-    max_documents_per_chunk: int | None = Field(default=None, description=f"cap on records per chunk; default {MAX_DOCS_ENV}")
+    max_documents_per_file: int | None = Field(default=None, description=f"cap on records read from each crawl file; default {MAX_DOCS_ENV}")
     drift_band: float = Field(default=0.25, description="allowed |removal rate - mean of other partitions| per filter")
     drift_min_documents: int = Field(default=50, description="partitions with fewer documents in are not compared")
 
@@ -44,9 +44,9 @@ class CurationResource(ConfigurableResource):
         curation = dict(self._sections().get("curation", {}))
         if self.extractor:
             curation["extractor"] = self.extractor
-        cap = self.max_documents_per_chunk or (int(os.environ[MAX_DOCS_ENV]) if os.environ.get(MAX_DOCS_ENV) else None)
+        cap = self.max_documents_per_file or (int(os.environ[MAX_DOCS_ENV]) if os.environ.get(MAX_DOCS_ENV) else None)
         if cap:
-            curation.setdefault("max_documents_per_chunk", cap)
+            curation.setdefault("max_documents_per_file", cap)
         return CurationConfig.from_overrides(curation)
 
     def get_dedup_config(self) -> DedupConfig:

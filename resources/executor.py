@@ -18,7 +18,7 @@ class ExecutorResource(ConfigurableResource):
     kind: str = Field(default_factory=lambda: os.environ.get("FACTORY_EXECUTOR", "local"),
                       description="local | ray | slurm; default FACTORY_EXECUTOR or local")
     workers: int = Field(default=0, description="parallel tasks; 0 = one per CPU core")
-    min_documents_per_task: int = Field(default=1000, description="smaller inputs run in fewer tasks (in process when 1)")
+    in_process_below_documents: int = Field(default=1000, description="smaller local inputs run their tasks in process, one by one")
     ray_address: str | None = Field(default=None, description="Ray cluster address; unset starts a local Ray")
     ray_num_cpus: int | None = Field(default=None, description="CPUs of the local Ray (default: workers)")
     slurm_partition: str = "cpu"
@@ -29,7 +29,7 @@ class ExecutorResource(ConfigurableResource):
 
     def get_spec(self) -> ExecutorSpec:
         return ExecutorSpec(
-            kind=self.kind, workers=self.workers, min_documents_per_task=self.min_documents_per_task,
+            kind=self.kind, workers=self.workers, in_process_below_documents=self.in_process_below_documents,
             ray_address=self.ray_address, ray_num_cpus=self.ray_num_cpus, slurm_partition=self.slurm_partition,
             slurm_time=self.slurm_time, slurm_cpus_per_task=self.slurm_cpus_per_task,
             slurm_mem_per_cpu_gb=self.slurm_mem_per_cpu_gb, slurm_venv_path=self.slurm_venv_path,

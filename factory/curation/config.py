@@ -141,8 +141,8 @@ class CurationConfig:
     extractor: str = "trafilatura"
     trafilatura_favour_precision: bool = True
     extraction_timeout_s: float = 5.0  # per document; a timeout drops the page (counted as extraction/timeout)
-    # Read at most this many records per (dump, chunk), in file order (demo and benchmark sizes).
-    max_documents_per_chunk: int | None = None
+    # Read at most this many records of each crawl file, in file order (demo and benchmark sizes).
+    max_documents_per_file: int | None = None
     url_filter: URLFilterConfig = field(default_factory=URLFilterConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
     gopher_repetition: GopherRepetitionConfig = field(default_factory=GopherRepetitionConfig)
@@ -153,8 +153,8 @@ class CurationConfig:
     def __post_init__(self) -> None:
         _check(self.extractor in EXTRACTORS, f"extractor must be one of {EXTRACTORS}, got {self.extractor!r}")
         _check(self.extraction_timeout_s > 0, f"extraction_timeout_s must be > 0, got {self.extraction_timeout_s}")
-        _check(self.max_documents_per_chunk is None or self.max_documents_per_chunk > 0,
-               f"max_documents_per_chunk must be > 0 or null, got {self.max_documents_per_chunk}")
+        _check(self.max_documents_per_file is None or self.max_documents_per_file > 0,
+               f"max_documents_per_file must be > 0 or null, got {self.max_documents_per_file}")
         for section in FILTER_SECTIONS:
             getattr(self, section).validate()
 

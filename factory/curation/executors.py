@@ -24,8 +24,9 @@ class ExecutorError(RuntimeError):
 class ExecutorSpec:
     kind: str = "local"
     workers: int = 0  # 0: one per CPU core
-    # Below this many documents a local pipeline runs in process (no worker start-up, filters loaded once).
-    min_documents_per_task: int = 1000
+    # Below this many input documents a local pipeline runs its tasks one after another in process
+    # (no worker start-up, filters loaded once); the tasks and their outputs are the same.
+    in_process_below_documents: int = 1000
     ray_address: str | None = None  # None: start a local Ray with ray_num_cpus
     ray_num_cpus: int | None = None
     ray_object_store_memory: int = 200_000_000
@@ -46,10 +47,9 @@ class ExecutorSpec:
     def parallelism(self) -> int:
         return self.workers or os.cpu_count() or 1
 
-    def tasks_for(self, documents: int) -> int:
-        """How many tasks to split ``documents`` into: enough to use every worker, none nearly empty."""
-        by_size = max(1, -(-documents // self.min_documents_per_task))
-        return max(1, min(self.parallelism, by_size))
+    def runs_in_process(self, documents: int | None) -> bool:
+        """Whether a local pipeline over ``documents`` inputs is too small to be worth worker processes."""
+        return self.kind == "local" and documents is not None and documents < self.in_process_below_documents
 
     def operational(self) -> dict[str, Any]:
         """What the manifest records about how a version was run (never part of the version)."""
@@ -57,12 +57,13 @@ class ExecutorSpec:
                     if not key.startswith(("ray_", "slurm_")) or key.startswith(f"{self.kind}_")}
         return {f"executor_{key}": value for key, value in relevant.items() if value not in (None, {}, ())}
 
-    def build(self, pipeline: list, tasks: int, logging_dir: str, depends=None, job_name: str = "factory"):
-        """A datatrove executor for ``pipeline`` split into ``tasks`` tasks."""
+    def build(self, pipeline: list, tasks: int, logging_dir, depends=None, job_name: str = "factory",
+              in_process: bool = False):
+        """A datatrove executor for ``pipeline`` split into ``tasks`` tasks; ``logging_dir`` may be in the store."""
         if self.kind == "local":
             from datatrove.executor import LocalPipelineExecutor
 
-            workers = 1 if tasks == 1 else min(self.parallelism, tasks)
+            workers = 1 if tasks == 1 or in_process else min(self.parallelism, tasks)
             return LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=logging_dir, depends=depends)
         if self.kind == "ray":
             from datatrove.executor.ray import RayPipelineExecutor
@@ -114,5 +115,6 @@ def run_to_completion(executor, what: str) -> None:
         if incomplete:
             raise ExecutorError(
                 f"{what}: {len(incomplete)} of {stage.world_size} datatrove tasks failed (ranks {incomplete[:10]}); "
-                f"see the logs under {stage.logging_dir.path}, fix the cause and materialize again"
+                f"see the logs under {stage.logging_dir.path}, fix the cause and materialize again "
+                "(completed tasks are kept and skipped)"
             )

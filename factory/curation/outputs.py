@@ -1,64 +1,41 @@
-"""From datatrove's JSONL outputs in the work folder to the store's ``documents`` tables.
+"""The tables ``filtered`` writes, as rows made from datatrove Documents inside the tasks.
 
 Kept documents become the shared ``documents`` table; each filter's exclusions become
-``removed/<filter>`` with the same columns plus ``filter`` and ``reason``. Rows are sorted by
-their record index, so the tables do not depend on how many tasks produced them.
+``removed/<filter>`` with the same columns plus ``filter`` and ``reason``. Each task writes one
+shard of each table; shard ``i`` holds crawl file ``i``'s records in file order, so the tables do
+not depend on how many workers ran the tasks.
 """
 
 from __future__ import annotations
 
-import gzip
+import functools
 import json
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from factory.documents import DOCUMENT_SCHEMA
+from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, document_row
 
 REMOVED_SCHEMA = DOCUMENT_SCHEMA.append(pa.field("filter", pa.string())).append(pa.field("reason", pa.string()))
-# Metadata keys that become columns of the documents table, not part of its metadata JSON.
-COLUMN_KEYS = ("url", "dump", "source_file")
-ORDER_KEY = "record_index"
-TOKEN_KEY = "token_count"
+REMOVED_PREFIX = "removed"
 
 
-def read_jsonl_folder(folder: str | Path) -> list[dict[str, Any]]:
-    """Every JSONL record datatrove wrote under ``folder`` (all ranks), in record order."""
-    rows = [row for path in sorted(Path(folder).glob("*.jsonl.gz")) for row in _iter_jsonl(path)]
-    rows.sort(key=lambda row: (row.get("metadata", {}).get(ORDER_KEY, 0), row.get("id", "")))
-    return rows
+def removed_table(filter_name: str) -> str:
+    return f"{REMOVED_PREFIX}/{filter_name}"
 
 
-def _iter_jsonl(path: Path) -> Iterator[dict[str, Any]]:
-    with gzip.open(path, "rt", encoding="utf-8") as handle:
-        for line in handle:
-            if line.strip():
-                yield json.loads(line)
+def tables(filters: tuple[str, ...]) -> list[str]:
+    """Every table of a ``filtered`` version, kept documents first, then one per filter in pipeline order."""
+    return [DOCUMENTS, *(removed_table(name) for name in filters)]
 
 
-def to_documents(rows: list[dict[str, Any]], dump: str) -> pa.Table:
-    """Rows as the shared documents table; ``tokens`` is the count datatrove's TokensCounter left in the metadata."""
-    records = []
-    for row in rows:
-        metadata = dict(row.get("metadata") or {})
-        count = int(metadata.pop(TOKEN_KEY, 0) or 0)
-        columns = {key: str(metadata.pop(key, "") or "") for key in COLUMN_KEYS}
-        metadata.pop("filter_reason", None)
-        records.append({
-            "id": str(row["id"]), "text": row.get("text", ""), "url": columns["url"], "dump": columns["dump"] or dump,
-            "source_file": columns["source_file"], "tokens": int(count), "metadata": json.dumps(metadata, sort_keys=True),
-        })
-    return pa.Table.from_pylist(records, schema=DOCUMENT_SCHEMA)
+def removed_row(writer: Any, document: Any, filter_name: str) -> dict[str, Any]:
+    reason = str(document.metadata.get("filter_reason") or filter_name)
+    return {**document_row(writer, document), "filter": filter_name, "reason": reason}
 
 
-def to_removed(rows: list[dict[str, Any]], dump: str, filter_name: str) -> pa.Table:
-    reasons = [str((row.get("metadata") or {}).get("filter_reason") or filter_name) for row in rows]
-    table = to_documents(rows, dump)
-    return table.append_column("filter", pa.array([filter_name] * len(rows), pa.string())).append_column(
-        "reason", pa.array(reasons, pa.string())
-    )
+def removed_adapter(filter_name: str):
+    return functools.partial(removed_row, filter_name=filter_name)
 
 
 def metadata_of(table: pa.Table) -> list[dict[str, Any]]:

@@ -1,32 +1,33 @@
-"""The FineWeb pipeline, as datatrove steps, from a CurationConfig.
+"""The FineWeb pipeline, as datatrove steps, from a CurationConfig, writing into a store version.
 
 reader -> extraction -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
--> FineWeb quality -> writer. Extraction runs before the URL filter (as the issue orders it) so
-that every removal table holds text whose tokens can be counted; FineWeb runs the URL filter
-first, which saves extracting the few pages it blocks. Each filter writes what it drops to
-``<work>/removed/<filter>/`` through its exclusion writer; the kept documents go to ``<work>/kept/``.
+-> FineWeb quality -> writer -> commit. Extraction runs before the URL filter so that every
+removal table holds text whose tokens can be counted; FineWeb runs the URL filter first, which
+saves extracting the few pages it blocks. Task ``i`` reads crawl file ``i`` whole; each filter
+writes what it drops to ``removed/<filter>/part-<i>.parquet`` in the version folder (local or
+``s3://``) through its exclusion writer, the kept documents go to ``documents/part-<i>.parquet``,
+and the last step commits the task as part ``i``.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 from factory.curation.config import CurationConfig
+from factory.curation.outputs import REMOVED_SCHEMA, removed_adapter, removed_table, tables
 from factory.curation.reader import CrawlInput, CrawlRecordReader
-from factory.store.filesystem import StorageOptions
+from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, document_row
+from factory.store.filesystem import FolderSpec, StorageOptions
 
 # The order documents meet the filters in; also the rows of the removal table.
 FILTER_ORDER = ("extraction", "url_filter", "language", "gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality")
-KEPT_DIR = "kept"
-REMOVED_DIR = "removed"
 
 
 def _settings(section) -> dict:
     return {key: value for key, value in dataclasses.asdict(section).items() if key != "enabled"}
 
 
-def build_filter_steps(config: CurationConfig, work_dir: str | Path, tokenizer_path: str) -> list:
+def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, tokenizer_path: str) -> list:
     """The extraction and filter steps (no reader, no writer), each with its exclusion writer.
 
     Tokens are counted right after extraction (in the parallel tasks), so every removal table
@@ -35,13 +36,13 @@ def build_filter_steps(config: CurationConfig, work_dir: str | Path, tokenizer_p
     """
     from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
     from datatrove.pipeline.tokens import TokensCounter
-    from datatrove.pipeline.writers import JsonlWriter
 
     from factory.curation.extraction import HtmlExtractor
     from factory.curation.offline import OfflineLanguageFilter, OfflineURLFilter
+    from factory.store.shard_writer import shard_writer
 
     def excluded(name: str):
-        return JsonlWriter(f"{work_dir}/{REMOVED_DIR}/{name}", output_filename="${rank}.jsonl.gz")
+        return shard_writer(version_folder, removed_table(name), REMOVED_SCHEMA, removed_adapter(name))
 
     steps = [HtmlExtractor(config.extractor, config.trafilatura_favour_precision, config.extraction_timeout_s,
                            exclusion_writer=excluded("extraction")), TokensCounter(tokenizer_path)]
@@ -63,12 +64,15 @@ def build_filter_steps(config: CurationConfig, work_dir: str | Path, tokenizer_p
     return steps
 
 
-def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, work_dir: str | Path,
+def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, version_folder: FolderSpec,
                    tokenizer_path: str, storage: StorageOptions | None = None) -> list:
-    """The whole pipeline; ``tokenizer_path`` is a ``tokenizer.json`` (the factory uses SmolLM2's)."""
+    """The whole pipeline for ``len(files)`` tasks; ``tokenizer_path`` is a ``tokenizer.json`` (SmolLM2's)."""
     from datatrove.pipeline.tokens import TokensCounter
-    from datatrove.pipeline.writers import JsonlWriter
 
-    reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_chunk, storage=storage)
-    writer = JsonlWriter(f"{work_dir}/{KEPT_DIR}", output_filename="${rank}.jsonl.gz")
-    return [reader, *build_filter_steps(config, work_dir, tokenizer_path), TokensCounter(tokenizer_path), writer]
+    from factory.store.commit_part import CommitPart
+    from factory.store.shard_writer import shard_writer
+
+    reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_file, storage=storage)
+    writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
+    commit = CommitPart(version_folder, tables(FILTER_ORDER), languages=True)
+    return [reader, *build_filter_steps(config, version_folder, tokenizer_path), TokensCounter(tokenizer_path), writer, commit]

@@ -1,10 +1,10 @@
 """A datatrove reader over the factory's crawl records, so WARC/WET/JSONL quirks are handled once.
 
 It reads the files a ``raw_crawl`` version lists through ``factory.crawl.records`` (angle-bracket
-target URIs, non-HTML responses, JSONL id/url fallbacks) and yields datatrove Documents. Records
-are numbered in file order (``record_index``) and task ``rank`` takes every ``world_size``-th one,
-so a chunk held in one big file still spreads over every worker, and the output can be put back
-in record order whatever the number of tasks.
+target URIs, non-HTML responses, JSONL id/url fallbacks) and yields datatrove Documents. Files,
+not records, are split across tasks (datatrove's file sharding): task ``rank`` reads files
+``rank, rank + world_size, ...`` whole, so no task decompresses a file whose records it does not
+keep. Records are numbered in file order (``record_index``).
 """
 
 from __future__ import annotations
@@ -41,21 +41,19 @@ class CrawlRecordReader(PipelineStep):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         if data:
             yield from data
-        index = 0
-        for crawl_file in self.files:
-            fs, path = open_filesystem(crawl_file.url, self.storage)
-            with fs.open(path, "rb") as stream:
-                for record in iter_records(stream, crawl_file.format, crawl_file.url):
-                    if self.max_documents is not None and index >= self.max_documents:
-                        return
-                    mine = index % world_size == rank
-                    index += 1
-                    if not mine:
-                        continue
-                    with self.track_time():
-                        document = self.to_document(record, crawl_file.url, index - 1)
-                    self.stat_update("documents")
-                    yield document
+        for crawl_file in self.files[rank::world_size]:
+            yield from self.read_file(crawl_file)
+
+    def read_file(self, crawl_file: CrawlInput) -> DocumentsPipeline:
+        fs, path = open_filesystem(crawl_file.url, self.storage)
+        with fs.open(path, "rb") as stream:
+            for index, record in enumerate(iter_records(stream, crawl_file.format, crawl_file.url)):
+                if self.max_documents is not None and index >= self.max_documents:
+                    return
+                with self.track_time():
+                    document = self.to_document(record, crawl_file.url, index)
+                self.stat_update("documents")
+                yield document
 
     def to_document(self, record, source_file: str, record_index: int) -> Document:
         metadata = {

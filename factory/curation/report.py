@@ -9,54 +9,54 @@ from __future__ import annotations
 from collections import Counter
 from typing import Any
 
-import pyarrow as pa
-
-from factory.curation.outputs import metadata_of
+from factory.store.sample_rows import first_rows
 
 SAMPLE_CHARS = 400
 
 
-def removal_rows(docs_in: int, tokens_in: int, removed: dict[str, pa.Table]) -> list[dict[str, Any]]:
-    """One row per filter in pipeline order: documents and tokens it saw and removed, and why."""
+def removal_rows(docs_in: int, removed: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """One row per filter in pipeline order: documents and tokens it saw and removed, and why.
+
+    ``removed`` maps each filter to its table's summary over all parts (rows, tokens, reasons)."""
     rows, remaining_docs = [], docs_in
-    for name, table in removed.items():
-        docs = table.num_rows
-        tokens = sum(table.column("tokens").to_pylist())
-        reasons = Counter(table.column("reason").to_pylist())
+    for name, summary in removed.items():
+        docs = summary.get("rows", 0)
+        reasons = Counter(summary.get("reasons", {}))
         rows.append({
             "filter": name, "docs_in": remaining_docs, "docs_removed": docs,
             "removal_rate": round(docs / remaining_docs, 4) if remaining_docs else 0.0,
-            "tokens_removed": tokens, "reasons": dict(reasons.most_common()),
+            "tokens_removed": summary.get("tokens", 0), "reasons": dict(reasons.most_common()),
         })
         remaining_docs -= docs
     return rows
 
 
-def language_mix(kept: pa.Table, removed: dict[str, pa.Table], top: int = 12) -> dict[str, int]:
+def language_mix(summaries: list[dict[str, Any]], top: int = 12) -> dict[str, int]:
     """Documents per identified language, over every document that reached language ID."""
     counts: Counter[str] = Counter()
-    for table in [kept, *removed.values()]:
-        for metadata in metadata_of(table):
-            if "language" in metadata:
-                counts[str(metadata["language"])] += 1
+    for summary in summaries:
+        counts.update(summary.get("languages", {}))
     mix = dict(counts.most_common(top))
     if rest := sum(counts.values()) - sum(mix.values()):
         mix["other"] = rest
     return mix
 
 
-def samples(kept: pa.Table, removed: dict[str, pa.Table], per_filter: int = 2, kept_samples: int = 3) -> dict[str, list[dict]]:
-    """A few truncated documents: kept ones, and the first removals of each filter."""
-    def pick(table: pa.Table, count: int) -> list[dict]:
-        picked = []
-        for row in table.slice(0, count).to_pylist():
-            text = row["text"] if len(row["text"]) <= SAMPLE_CHARS else row["text"][:SAMPLE_CHARS] + " [...]"
-            picked.append({"url": row["url"], "reason": row.get("reason", ""), "tokens": row["tokens"], "text": text})
-        return picked
-
-    found = {"kept": pick(kept, kept_samples)}
-    found.update({name: pick(table, per_filter) for name, table in removed.items() if table.num_rows})
+def samples(store, writer, tables: list[str], per_filter: int = 2, kept_samples: int = 3) -> dict[str, list[dict]]:
+    """A few truncated documents: kept ones, and the first removals of each filter (a bounded read)."""
+    found = {}
+    for table in tables:
+        count = kept_samples if table == tables[0] else per_filter
+        rows = first_rows(store, writer.dir, writer.committed_files(table), count, ["url", "text", "tokens", "reason"])
+        picked = [{"url": row["url"], "reason": row.get("reason", ""), "tokens": row["tokens"], "text": _cut(row["text"])}
+                  for row in rows]
+        if picked or table == tables[0]:
+            found["kept" if table == tables[0] else table.split("/", 1)[-1]] = picked
     return found
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + " [...]"
 
 
 def markdown_removals(rows: list[dict[str, Any]]) -> str:

@@ -75,19 +75,22 @@ def plant_pairs(documents: list[tuple[str, str]], targets: list[float], seed: in
 
 
 def merged_pairs(store, manifest, pairs: list[PlantedPair]) -> set[str]:
-    """Copy ids of the pairs a ``deduped`` version put together: same MinHash cluster, or an exact duplicate
-    of each other. A document removed because of a third document does not count as its pair merged."""
+    """Copy ids of the pairs a ``deduped`` version put together: same MinHash cluster, or the same exact-dedup
+    content key. A document removed because of a third document does not count as its pair merged."""
     import json
 
-    cluster = {}
+    cluster, key = {}, {}
     for row in store.read_table(manifest, "documents").select(["id", "metadata"]).to_pylist():
-        cluster[row["id"]] = int(json.loads(row["metadata"]).get("minhash_cluster_id", -1))
-    for row in store.read_table(manifest, "removed/minhash").select(["id", "cluster_id"]).to_pylist():
-        cluster[row["id"]] = int(row["cluster_id"])
-    exact = {(row["id"], row["duplicate_of"]) for row in store.read_table(manifest, "removed/exact").to_pylist()}
+        metadata = json.loads(row["metadata"])
+        cluster[row["id"]], key[row["id"]] = int(metadata.get("minhash_cluster_id", -1)), metadata.get("content_key")
+    for table in ("removed/minhash", "removed/exact"):
+        removed = store.read_table(manifest, table)
+        for row in (removed.select(["id", "cluster_id", "content_key"]).to_pylist() if removed.num_rows else []):
+            cluster[row["id"]], key[row["id"]] = int(row["cluster_id"]), row["content_key"]
     merged = set()
     for pair in pairs:
         a, b = cluster.get(pair.original_id, -1), cluster.get(pair.copy_id, -1)
-        if (a >= 0 and a == b) or (pair.copy_id, pair.original_id) in exact or (pair.original_id, pair.copy_id) in exact:
+        same_key = key.get(pair.original_id) is not None and key.get(pair.original_id) == key.get(pair.copy_id)
+        if (a >= 0 and a == b) or same_key:
             merged.add(pair.copy_id)
     return merged

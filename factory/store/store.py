@@ -15,7 +15,7 @@ from typing import Any
 import pyarrow as pa
 
 from factory.store import tables
-from factory.store.filesystem import StorageOptions, open_filesystem
+from factory.store.filesystem import StorageOptions, is_local, open_filesystem, protocol_of, write_atomic
 from factory.store.manifest import MANIFEST_NAME, InputRef, Manifest, SourceFile
 from factory.store.partitions import Partition, check_value, partition_label, partition_path
 from factory.store.versioning import compute_version
@@ -32,8 +32,9 @@ class VersionNotFoundError(LookupError):
 class Store:
     def __init__(self, root: str, options: StorageOptions | None = None):
         self.root_uri = root.rstrip("/")
-        self.fs, self.root = open_filesystem(self.root_uri, options)
-        self.is_local = self.fs.protocol in ("file", "local") or "file" in self.fs.protocol
+        self.options = options or StorageOptions()
+        self.fs, self.root = open_filesystem(self.root_uri, self.options)
+        self.is_local = is_local(self.fs)
 
     # -- paths ---------------------------------------------------------------------------
     def partition_dir(self, asset: str, partition: Partition) -> str:
@@ -45,6 +46,14 @@ class Store:
     def uri(self, path: str) -> str:
         return path if self.is_local else self.fs.unstrip_protocol(path)
 
+    def folder(self, path: str) -> str | tuple[str, dict[str, Any]]:
+        """``path`` as a datatrove DataFolder spec: a local path, or a URI with this store's credentials,
+        so datatrove tasks on any machine read and write the store directly."""
+        if self.is_local:
+            return path
+        uri = self.uri(path)
+        return uri, self.options.for_protocol(protocol_of(uri))
+
     # -- raw file operations -------------------------------------------------------------
     def put(self, path: str, data: bytes) -> None:
         if self.is_local:
@@ -52,13 +61,7 @@ class Store:
         self.fs.pipe_file(path, data)
 
     def put_atomic(self, path: str, data: bytes) -> None:
-        """Whole-or-nothing write: an S3 PUT is atomic; a local file is renamed into place."""
-        if not self.is_local:
-            self.fs.pipe_file(path, data)
-            return
-        tmp = f"{path}.tmp"
-        self.put(tmp, data)
-        self.fs.mv(tmp, path)
+        write_atomic(self.fs, path, data)
 
     def get(self, path: str) -> bytes:
         return self.fs.cat_file(path)

@@ -30,6 +30,12 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 PARTS_DIR = "_parts"
+LOGS_DIR = "_logs"
+
+
+def marker_path(index: int) -> str:
+    """A part's marker, relative to the version folder."""
+    return f"{PARTS_DIR}/part-{index:05d}.json"
 
 
 @dataclass
@@ -85,6 +91,35 @@ class VersionWriter:
         self.run_id = run_id
         self.dir = store.version_dir(asset, partition, version)
         self.started = time.time()
+        self._parts: dict[int, dict[str, Any]] | None = None
+
+    @property
+    def folder(self):
+        """The version folder as a datatrove DataFolder spec: tasks write their shards straight into it."""
+        return self.store.folder(self.dir)
+
+    def logs_folder(self, stage: str = ""):
+        """datatrove's logging folder of one stage (logs, stats, completions) inside the version."""
+        return self.store.folder(f"{self.dir}/{LOGS_DIR}" + (f"/{stage}" if stage else ""))
+
+    def table_summaries(self) -> dict[str, dict[str, Any]]:
+        """Per-table rows, tokens, reasons and languages summed over the committed parts' markers."""
+        merged: dict[str, dict[str, Any]] = {}
+        for marker in self.committed_parts().values():
+            for table, summary in marker.get("stats", {}).get("tables", {}).items():
+                into = merged.setdefault(table, {"rows": 0, "tokens": 0, "reasons": {}, "languages": {}})
+                into["rows"] += summary.get("rows", 0)
+                into["tokens"] += summary.get("tokens", 0)
+                for key in ("reasons", "languages"):
+                    for name, count in summary.get(key, {}).items():
+                        into[key][name] = into[key].get(name, 0) + count
+        return merged
+
+    def committed_files(self, table: str) -> list[str]:
+        """Paths of the files of ``table`` in the committed parts, in part order."""
+        parts = self.committed_parts()
+        prefix = table.rstrip("/") + "/"
+        return [f["path"] for i in sorted(parts) for f in parts[i]["files"] if f["path"].startswith(prefix)]
 
     @property
     def committed(self) -> Manifest | None:
@@ -95,11 +130,15 @@ class VersionWriter:
         return FileEntry(path=relpath, size=len(data), sha256=hashlib.sha256(data).hexdigest(), rows=rows)
 
     def committed_parts(self) -> dict[int, dict[str, Any]]:
-        """Markers of the parts already committed by this or an earlier, interrupted run."""
+        """Markers of the parts already committed by this or an earlier, interrupted run (read once, after
+        the tasks have run; writing a part through ``part()`` reads them again)."""
+        if self._parts is not None:
+            return self._parts
         found = {}
         for path in self.store.glob(f"{self.dir}/{PARTS_DIR}/part-*.json"):
             marker = json.loads(self.store.get(path))
             found[int(marker["index"])] = marker
+        self._parts = found
         return found
 
     @contextmanager
@@ -107,8 +146,9 @@ class VersionWriter:
         """Write one part; its marker is written only if the block finishes without error."""
         part = Part(self, index)
         yield part
+        self._parts = None
         marker = {"index": index, "files": [asdict(f) for f in part.files], "counts": part.counts, "stats": part.stats}
-        self.store.put(f"{self.dir}/{PARTS_DIR}/part-{index:05d}.json", json.dumps(marker).encode())
+        self.store.put_atomic(f"{self.dir}/{marker_path(index)}", json.dumps(marker).encode())
 
     def commit(self, counts: dict[str, int] | None = None, stats: dict[str, Any] | None = None) -> Manifest:
         """Write ``_manifest.json`` over every committed part: the version becomes visible."""

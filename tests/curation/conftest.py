@@ -33,9 +33,8 @@ def crawl_dir(web_data: Path, tmp_path_factory) -> Path:
 def curate():
     """``curate(store, crawl_dir, dump, ...)``: raw_crawl then filtered for a whole dump as one chunk (chunks=1)."""
 
-    def run(store, crawl_dir: Path, dump: str, config: CurationConfig | None = None, executor: ExecutorSpec | None = None,
-            work_root: Path | None = None):
+    def run(store, crawl_dir: Path, dump: str, config: CurationConfig | None = None, executor: ExecutorSpec | None = None):
         index_chunk(store, parse_source(str(crawl_dir)), dump, "000", 1)
-        return filter_chunk(store, dump, "000", config or CurationConfig(), executor or ExecutorSpec(), work_root=work_root)
+        return filter_chunk(store, dump, "000", config or CurationConfig(), executor or ExecutorSpec())
 
     return run

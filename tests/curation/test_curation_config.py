@@ -29,7 +29,7 @@ def test_overrides_change_only_what_they_name_and_the_version_config():
     ({"extractor": "lynx"}, "extractor must be one of"),
     ({"gopher_qualty": {}}, "unknown curation setting"),
     ({"fineweb_quality": {"line_punct": 0.1}}, "fineweb_quality.line_punct"),
-    ({"max_documents_per_chunk": 0}, "max_documents_per_chunk must be > 0"),
+    ({"max_documents_per_file": 0}, "max_documents_per_file must be > 0"),
 ])
 def test_bad_settings_are_rejected_with_the_field_named(overrides, message):
     if message is None:  # a 3-letter code is a valid ft176-style code shape; it must not raise

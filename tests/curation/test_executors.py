@@ -5,10 +5,11 @@ import pytest
 from factory.curation.executors import ExecutorSpec
 
 
-def test_small_inputs_run_in_one_task_and_large_ones_use_every_worker():
-    spec = ExecutorSpec(workers=2, min_documents_per_task=1000)
-    assert spec.tasks_for(0) == 1 and spec.tasks_for(999) == 1
-    assert spec.tasks_for(1500) == 2 and spec.tasks_for(100_000) == 2
+def test_only_small_local_inputs_run_in_process():
+    spec = ExecutorSpec(workers=2, in_process_below_documents=1000)
+    assert spec.runs_in_process(999) and not spec.runs_in_process(1000)
+    assert not spec.runs_in_process(None)  # an index that did not count records: assume it is big
+    assert not ExecutorSpec(kind="ray", in_process_below_documents=1000).runs_in_process(10)
 
 
 def test_operational_record_names_the_executor_but_not_other_kinds_settings():

@@ -1,6 +1,10 @@
-"""The same `filtered` step on Ray (a local 2-CPU cluster) gives the same documents as the local executor."""
+"""`filtered` on Ray (a local 2-CPU cluster) with the store on S3: same output as the local executor,
+every output in the bucket, nothing left in the local work folder but caches and logs."""
 
 from __future__ import annotations
+
+import os
+from pathlib import Path
 
 import pytest
 
@@ -18,13 +22,30 @@ def local_ray():
     ray.shutdown()
 
 
-def test_ray_executor_matches_local(tmp_path, crawl_dir, local_ray, curate):
-    # Two tasks force the record sharding across Ray workers even on this small input.
-    ray_spec = ExecutorSpec(kind="ray", workers=2, min_documents_per_task=10)
-    config = CurationConfig()
-    on_ray = curate(Store(str(tmp_path / "ray")), crawl_dir, "wget", config, ray_spec, work_root=tmp_path / "w1").manifest
-    local = curate(Store(str(tmp_path / "local")), crawl_dir, "wget", config, ExecutorSpec(workers=1), work_root=tmp_path / "w2").manifest
+def files_under(folder: Path) -> list[Path]:
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+def test_ray_on_s3_matches_local_and_writes_every_output_to_the_bucket(tmp_path, crawl_dir, local_ray, curate,
+                                                                     s3_endpoint, s3_bucket, monkeypatch):
+    home = tmp_path / "home"
+    monkeypatch.setenv("FACTORY_HOME", str(home))
+    monkeypatch.setenv("FACTORY_S3_ENDPOINT", s3_endpoint)
+    ray_spec = ExecutorSpec(kind="ray", workers=2)
+    s3 = Store(f"s3://{s3_bucket}/store")
+    on_ray = curate(s3, crawl_dir, "wget", CurationConfig(), ray_spec).manifest
+    local = curate(Store(str(tmp_path / "local")), crawl_dir, "wget", CurationConfig(), ExecutorSpec(workers=1)).manifest
+    # Two crawl files, two tasks, on Ray workers; the executor is operational, not part of the version.
     assert on_ray.operational["tasks"] == 2 and on_ray.operational["executor_kind"] == "ray"
-    assert on_ray.version == local.version  # the executor is operational, not part of the version
-    assert on_ray.content_hash == local.content_hash  # and the output does not depend on it
-    assert on_ray.counts == local.counts
+    assert on_ray.version == local.version and on_ray.content_hash == local.content_hash and on_ray.counts == local.counts
+    # Every shard, marker and datatrove log is in the bucket ...
+    version_dir = s3.version_dir("filtered", on_ray.partition, on_ray.version)
+    in_bucket = {path[len(version_dir) + 1:] for path in s3.fs.find(version_dir)}
+    assert {entry.path for entry in on_ray.files} <= in_bucket
+    assert {"_parts/part-00000.json", "_parts/part-00001.json", "_manifest.json"} <= in_bucket
+    assert {"_logs/completions/00000", "_logs/completions/00001"} <= in_bucket
+    # ... and the local work folder holds nothing but caches and logs.
+    leftovers = [p for p in files_under(home) if not p.relative_to(home).parts[0] in ("cache", "logs")]
+    assert leftovers == [], f"outputs left on the local disk: {leftovers[:5]}"
+    assert not files_under(home / "work")
+    os.environ.pop("FACTORY_HOME", None)

@@ -1,0 +1,114 @@
+"""The last step of every datatrove task that writes into a store version: it commits the task as a part.
+
+Before the task's documents flow, it deletes what an earlier, failed attempt of the same rank
+left in its shard paths (an uncommitted rank owns nothing yet); after its writers have closed, it
+reads its own shards back (footers and a few small columns, never whole documents into one list),
+and writes the part marker ``_parts/part-<rank>.json`` with each shard's path, size, SHA-256 and
+row count, and per-table summaries (rows, tokens, reasons, languages). The driver builds the
+manifest from these markers alone, so it never reads a partition's documents, and all data I/O
+happens in the tasks, on whatever machines run them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from datatrove.data import DocumentsPipeline
+from datatrove.io import DataFolderLike, get_datafolder
+from datatrove.pipeline.base import PipelineStep
+
+from factory.store.filesystem import write_atomic
+from factory.store.writer import marker_path
+
+SUMMARY_BATCH = 4096
+SUMMARY_COLUMNS = ("tokens", "reason", "metadata")
+
+
+def shard_path(table: str, rank: int) -> str:
+    """Where task ``rank`` writes its shard of ``table`` (datatrove's ``${rank}`` is zero-padded to 5)."""
+    return f"{table}/part-{rank:05d}.parquet"
+
+
+class CommitPart(PipelineStep):
+    type = "📌 - COMMIT"
+    name = "📌 Commit part"
+
+    def __init__(self, version_folder: DataFolderLike, tables: list[str], languages: bool = False,
+                 extra_files: Callable[[int], list[str]] | None = None, part_offset: int = 0):
+        """``tables``: the Parquet tables the task writes a shard of; ``extra_files(rank)``: other files the task
+        wrote that belong to the version (hashed, not summarized); ``part_offset``: added to the rank to name the
+        part, so stages of one version that all commit parts do not collide."""
+        super().__init__()
+        self.version_folder = get_datafolder(version_folder)
+        self.tables, self.languages = list(tables), languages
+        self.extra_files, self.part_offset = extra_files, part_offset
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        self._clear_leftovers(rank)
+        for document in data or ():
+            yield document
+        # The generators upstream are exhausted: every writer has left its ``with`` block and closed its files.
+        files, tables = [], {}
+        for table in self.tables:
+            path = shard_path(table, rank)
+            if not self.version_folder.exists(path):
+                continue
+            entry, summary = self._describe(path)
+            files.append(entry)
+            tables[table] = summary
+        for path in self.extra_files(rank) if self.extra_files else []:
+            files.append(self._checksum(path))
+        index = rank + self.part_offset
+        marker = {"index": index, "files": files, "counts": {}, "stats": {"tables": tables}}
+        fs, base = self.version_folder.fs, self.version_folder.path
+        write_atomic(fs, f"{base}/{marker_path(index)}", json.dumps(marker).encode())
+        self.stat_update("shards", value=len(files))
+
+    def _clear_leftovers(self, rank: int) -> None:
+        paths = [shard_path(table, rank) for table in self.tables] + [marker_path(rank + self.part_offset)]
+        for path in paths:
+            if self.version_folder.exists(path):
+                self.version_folder.rm(path)
+
+    def _checksum(self, path: str) -> dict[str, Any]:
+        digest, size = hashlib.sha256(), 0
+        with self.version_folder.open(path, "rb") as handle:
+            while block := handle.read(1 << 20):
+                digest.update(block)
+                size += len(block)
+        return {"path": path, "size": size, "sha256": digest.hexdigest(), "rows": None}
+
+    def _describe(self, path: str) -> tuple[dict[str, Any], dict[str, Any]]:
+        import pyarrow.parquet as pq
+
+        entry = self._checksum(path)
+        with self.version_folder.open(path, "rb") as handle:
+            parquet = pq.ParquetFile(handle)
+            entry["rows"] = parquet.metadata.num_rows
+            summary = self._summarize(parquet)
+        summary["rows"] = entry["rows"]
+        return entry, summary
+
+    def _summarize(self, parquet) -> dict[str, Any]:
+        present = [c for c in SUMMARY_COLUMNS if c in parquet.schema_arrow.names]
+        if not self.languages and "metadata" in present:
+            present.remove("metadata")
+        tokens, reasons, languages = 0, Counter(), Counter()
+        if present:
+            for batch in parquet.iter_batches(batch_size=SUMMARY_BATCH, columns=present):
+                columns = batch.to_pydict()
+                tokens += sum(int(t or 0) for t in columns.get("tokens", ()))
+                reasons.update(columns.get("reason", ()))
+                for text in columns.get("metadata", ()):
+                    if (language := json.loads(text or "{}").get("language")) is not None:
+                        languages[str(language)] += 1
+        summary: dict[str, Any] = {"tokens": tokens}
+        if reasons:
+            summary["reasons"] = dict(reasons)
+        if languages:
+            summary["languages"] = dict(languages)
+        return summary
