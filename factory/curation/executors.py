@@ -118,3 +118,17 @@ def run_to_completion(executor, what: str) -> None:
                 f"see the logs under {stage.logging_dir.path}, fix the cause and materialize again "
                 "(completed tasks are kept and skipped)"
             )
+
+
+def stage_totals(store, logging_dir: str) -> dict[str, float]:
+    """A stage's counters summed over its steps, from datatrove's merged ``stats.json`` ({} if it did not run)."""
+    import json
+
+    path = f"{logging_dir}/stats.json"
+    if not store.exists(path):
+        return {}
+    totals: dict[str, float] = {}
+    for step in json.loads(store.get(path)):
+        for key, value in step.get("stats", {}).items():
+            totals[key] = totals.get(key, 0) + (value.get("total", 0) if isinstance(value, dict) else value)
+    return totals

@@ -69,10 +69,10 @@ def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, v
     """The whole pipeline for ``len(files)`` tasks; ``tokenizer_path`` is a ``tokenizer.json`` (SmolLM2's)."""
     from datatrove.pipeline.tokens import TokensCounter
 
-    from factory.store.commit_part import CommitPart
+    from factory.store.commit_part import ClearPart, CommitPart
     from factory.store.shard_writer import shard_writer
 
     reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_file, storage=storage)
     writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
-    commit = CommitPart(version_folder, tables(FILTER_ORDER), languages=True)
-    return [reader, *build_filter_steps(config, version_folder, tokenizer_path), TokensCounter(tokenizer_path), writer, commit]
+    clear, commit = ClearPart(version_folder, tables(FILTER_ORDER)), CommitPart(version_folder, tables(FILTER_ORDER), languages=True)
+    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path), TokensCounter(tokenizer_path), writer, commit]

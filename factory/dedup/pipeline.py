@@ -33,11 +33,14 @@ TABLES = [DOCUMENTS, REMOVED_EXACT, REMOVED_MINHASH]
 class DedupLayout:
     """Where a dedup version's inputs, scratch and outputs are (datatrove DataFolder specs)."""
 
-    root: FolderSpec  # the store root: the paths file is relative to it
-    paths_file: FolderSpec
+    root: FolderSpec  # the store root: the shard paths are relative to it
+    paths: tuple[str, ...]
     version: FolderSpec
     logs: FolderSpec
-    input_files: int
+
+    @property
+    def input_files(self) -> int:
+        return len(self.paths)
 
     def work(self, name: str) -> FolderSpec:
         return join_folder(self.version, f"{WORK}/{name}")
@@ -67,9 +70,9 @@ def exact_config():
 
 
 def _reader(layout: DedupLayout):
-    from datatrove.pipeline.readers import ParquetReader
+    from factory.store.shard_reader import ShardReader
 
-    return ParquetReader(layout.root, paths_file=layout.paths_file)
+    return ShardReader(layout.root, list(layout.paths))
 
 
 def _exact_filter(layout: DedupLayout, exclusion_writer=None):
@@ -84,7 +87,7 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
     from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature, ExactFindDedups
 
     from factory.dedup.outputs import CONTENT_KEY, content_key
-    from factory.store.commit_part import CommitPart
+    from factory.store.commit_part import ClearPart, CommitPart
     from factory.store.shard_writer import shard_writer
 
     files, minhash = layout.input_files, config.datatrove_config()
@@ -99,7 +102,7 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
                            files, "exact_signatures")
         previous = stage([ExactFindDedups(layout.work("exact_sigs"), layout.work("exact_dups"), config=exact_config())],
                          1, "exact_duplicates", signatures)
-    final: list = [_reader(layout), functools.partial(_with_content_key, key_name=CONTENT_KEY, key=content_key)]
+    final: list = [_reader(layout), ClearPart(layout.version, TABLES), functools.partial(_with_content_key, key_name=CONTENT_KEY, key=content_key)]
     if config.exact:
         final.append(_exact_filter(layout, shard_writer(layout.version, REMOVED_EXACT, REMOVED_SCHEMA, exact_removed_row)))
     if config.minhash:
@@ -127,7 +130,7 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
     return stage(final, files, "filter", previous)
 
 
-def index_files(rank: int, num_buckets: int) -> list[str]:
+def index_files(_folder, rank: int, num_buckets: int) -> list[str]:
     """The index file bucket task ``rank`` writes (one worker per bucket)."""
     return [f"{INDEX_PREFIX}/bucket_{rank % num_buckets:03d}/{INDEX_NAME}_00.minhash.index"]
 

@@ -15,15 +15,14 @@ stages' stats, so its memory does not depend on the dump's size.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
 from factory.crawl.index import ASSET as RAW_CRAWL
-from factory.curation.executors import ExecutorSpec, run_to_completion
+from factory.curation.executors import ExecutorSpec, run_to_completion, stage_totals
 from factory.curation.step import ASSET as FILTERED
 from factory.dedup.config import DedupConfig, DedupConfigError
-from factory.dedup.inputs import document_shards, write_paths_file
+from factory.dedup.inputs import document_shards
 from factory.dedup.outputs import REMOVED_EXACT, REMOVED_MINHASH
 from factory.dedup.pipeline import INDEX_NAME, INDEX_PREFIX, WORK, DedupLayout, build_stages
 from factory.documents import DOCUMENTS, dump_partition
@@ -54,8 +53,7 @@ def dedup_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig, 
     shards = document_shards(store, filtered)
     documents_in = sum(m.counts.get("documents", 0) for m in filtered)
     if shards:
-        layout = DedupLayout(root=store.folder(store.root), paths_file=store.folder(write_paths_file(store, writer, shards)),
-                             version=writer.folder, logs=writer.logs_folder(), input_files=len(shards))
+        layout = DedupLayout(root=store.folder(store.root), paths=tuple(shards), version=writer.folder, logs=writer.logs_folder())
         for i, manifest in enumerate(earlier):
             _copy_index(store, manifest, writer, f"earlier{i}")
         last = build_stages(layout, config, executor, f"deduped-{dump}", executor.runs_in_process(documents_in))
@@ -94,24 +92,12 @@ def _copy_index(store: Store, manifest: Manifest, writer: VersionWriter, name: s
             store.fs.copy(f"{base}/{entry.path}", target)
 
 
-def _stage_stats(store: Store, writer: VersionWriter, stage: str) -> dict[str, float]:
-    """The totals of one stage from datatrove's merged ``stats.json`` ({} if the stage did not run)."""
-    path = f"{writer.dir}/{LOGS_DIR}/{stage}/stats.json"
-    if not store.exists(path):
-        return {}
-    totals: dict[str, float] = {}
-    for step in json.loads(store.get(path)):
-        for key, value in step.get("stats", {}).items():
-            totals[key] = totals.get(key, 0) + (value.get("total", 0) if isinstance(value, dict) else value)
-    return totals
-
-
 def _commit(store: Store, writer: VersionWriter, filtered: list[Manifest], config: DedupConfig, documents_in: int,
             seconds: float) -> Manifest:
     summaries = writer.table_summaries()
     kept, exact, near = (summaries.get(name, {}) for name in (DOCUMENTS, REMOVED_EXACT, REMOVED_MINHASH))
-    pairs = _stage_stats(store, writer, "minhash_pairs")
-    clusters = _stage_stats(store, writer, "minhash_clusters")
+    pairs = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/minhash_pairs")
+    clusters = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/minhash_clusters")
     counts = {
         "documents_in": documents_in, "documents": kept.get("rows", 0),
         "tokens_in": sum(m.counts.get("tokens", 0) for m in filtered), "tokens": kept.get("tokens", 0),

@@ -98,10 +98,21 @@ def _resolve(store: Store, recipe: MixRecipe, source: MixSource) -> list[Manifes
 
 
 def _available_tokens(store: Store, manifest: Manifest, table: str) -> int:
-    """SmolLM2 tokens of a version's documents (its ``tokens`` column, or counted from ``text``)."""
-    from factory.mixing.sample import read_documents
+    """SmolLM2 tokens of a version's documents: the ``tokens`` column, read one shard at a time
+    (never the text), so planning a mix costs a column scan, not the corpus."""
+    import pyarrow.parquet as pq
 
-    return int(sum(read_documents(store, manifest, table)["tokens"]))
+    base = store.version_dir(manifest.asset, manifest.partition, manifest.version)
+    total = 0
+    for entry in manifest.files_under(table):
+        with store.fs.open(f"{base}/{entry.path}", "rb") as handle:
+            parquet = pq.ParquetFile(handle)
+            if "tokens" not in parquet.schema_arrow.names or "text" not in parquet.schema_arrow.names:
+                raise MixRecipeError(f"{manifest.short}: table {table!r} has no 'text' and 'tokens' columns: "
+                                     "it is not a documents table and cannot feed a mix")
+            for batch in parquet.iter_batches(columns=["tokens"]):
+                total += sum(int(t or 0) for t in batch.column(0).to_pylist())
+    return total
 
 
 def source_versions(store: Store, recipe: MixRecipe) -> list[str]:

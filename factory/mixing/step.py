@@ -2,30 +2,34 @@
 
 The version is input-addressed over the recipe's content (not its description or role), the
 tokenizer file and the source versions, so a new upstream version or an edited recipe makes a
-new mix version, and an unchanged one is reused without work.
+new mix version, and an unchanged one is reused without work. The sampling and tokenizing run as
+datatrove tasks (``factory.mixing.pipeline``) that read the sources' shards from the store and
+write the token shards into the version; the driver's memory does not grow with the mix.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import logging
-import tempfile
 import time
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
 
-from factory.mixing.plan import plan_mix
+from factory.curation.executors import ExecutorSpec, run_to_completion, stage_totals
+from factory.mixing.pipeline import SELECTED, MixLayout, thresholds_from, tokenize_stages, weigh_stage
+from factory.mixing.plan import MixPlan, plan_mix
 from factory.mixing.recipe import MixRecipe
-from factory.mixing.sample import sample_mix, text_key
-from factory.mixing.shards import EOS_TOKEN, SHARDS, encode_npy, split_shards, token_dtype
+from factory.mixing.sampling import BINS, ShardSource
+from factory.mixing.shards import EOS_TOKEN, SHARDS, token_size
 from factory.steps import StepResult, reuse_committed
-from factory.store import Store
+from factory.store import Store, VersionWriter
+from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
 ASSET = "mixed"
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # 2: histogram-threshold sampling and datatrove tokenization into .ds shards
 DEFAULT_SHARD_TOKENS = 4_000_000
 
 
@@ -36,55 +40,70 @@ def tokenizer_identity(tokenizer_dir: Path) -> dict[str, str]:
 
 def build_mix(
     store: Store, recipe: MixRecipe, *, shard_tokens: int = DEFAULT_SHARD_TOKENS, tokenizer_dir: Path | None = None,
-    run_id: str | None = None,
+    run_id: str | None = None, executor: ExecutorSpec | None = None,
 ) -> StepResult:
     from factory.models import ensure_smollm2, load_tokenizer
 
+    executor = executor or ExecutorSpec()
     plan = plan_mix(store, recipe)  # raises before any work on a bad recipe
     tokenizer_dir = tokenizer_dir or ensure_smollm2()
     config = {"recipe": recipe.identity(), "tokenizer": tokenizer_identity(tokenizer_dir), "eos": EOS_TOKEN}
     writer = store.writer(
         ASSET, recipe.name, code_version=CODE_VERSION, config=config, inputs=plan.inputs,
-        operational={"shard_tokens": shard_tokens, "recipe_file": recipe.path}, run_id=run_id,
+        operational={"shard_tokens": shard_tokens, "recipe_file": recipe.path, **executor.operational()}, run_id=run_id,
     )
     if reused := reuse_committed(store, writer):
         return reused
     started = time.time()
-    pieces, texts = sample_mix(store, plan)
-    tokenizer = load_tokenizer(str(tokenizer_dir))
-    eos = tokenizer.token_to_id(EOS_TOKEN)
-    keys = sorted(texts)
-    encoded = dict(zip(keys, (e.ids for e in tokenizer.encode_batch([texts[k] for k in keys], add_special_tokens=False)), strict=True))
-    dtype = token_dtype(tokenizer.get_vocab_size())
-    stream: list[int] = []
-    given: dict[int, int] = defaultdict(int)
-    rows = []
-    for position, piece in enumerate(pieces):
-        ids = encoded[text_key(piece)][: piece.tokens]
-        rows.append({
-            "position": position, "source": piece.source_index, "asset": piece.manifest.asset,
-            "partition": piece.manifest.partition, "version": piece.manifest.version, "doc_id": piece.doc_id,
-            "epoch": piece.epoch, "tokens": len(ids), "offset": len(stream),
-        })
-        stream.extend(ids)
-        stream.append(eos)
-        given[piece.source_index] += len(ids)
-    tokens = np.asarray(stream, dtype=dtype)
-    with writer.part(0) as part:
-        part.write_table("samples", rows)
-        with tempfile.TemporaryDirectory() as tmp:
-            for index, shard in enumerate(split_shards(tokens, shard_tokens)):
-                local = Path(tmp) / f"shard-{index:05d}.npy"
-                local.write_bytes(encode_npy(shard))
-                part.put_file(str(local), f"{SHARDS}/shard-{index:05d}.npy")
-        part.count(tokens=len(tokens), documents=len(pieces), unique_documents=len(keys), separators=len(pieces))
+    layout = _layout(store, writer, plan)
+    in_process = executor.runs_in_process(sum(m.counts.get("documents", 0) for s in plan.sources for m in s.manifests))
+    run_to_completion(weigh_stage(layout, recipe.seed, executor, in_process), f"mixed[{recipe.name}] (weigh)")
+    thresholds = thresholds_from(_histograms(store, writer, layout, len(plan.sources)), [s.target_tokens for s in plan.sources])
+    bytes_per_token = token_size(load_tokenizer(str(tokenizer_dir)).get_vocab_size())
+    merge = tokenize_stages(layout, recipe.seed, thresholds, str(tokenizer_dir / "tokenizer.json"), shard_tokens,
+                            executor, in_process)
+    run_to_completion(merge, f"mixed[{recipe.name}] (tokenize)")
+    manifest = _commit(store, writer, plan, thresholds, bytes_per_token, time.time() - started)
+    store.fs.rm(f"{writer.dir}/_work", recursive=True)  # histograms and per-task token files of a committed version
+    log.info("mix %s: %d tokens in %.1f s", recipe.name, manifest.counts["tokens"], time.time() - started)
+    return StepResult(manifest, reused=False, metadata={"sources": manifest.stats["sources"]})
+
+
+def _layout(store: Store, writer: VersionWriter, plan: MixPlan) -> MixLayout:
+    """The input shards of every source in recipe order."""
+    lines, shards = [], []
+    for index, source in enumerate(plan.sources):
+        for manifest in source.manifests:
+            base = store.version_dir(manifest.asset, manifest.partition, manifest.version)[len(store.root) + 1:]
+            for entry in manifest.files_under(source.source.table):
+                lines.append(f"{base}/{entry.path}")
+                shards.append(ShardSource(index, manifest.version))
+    return MixLayout(root=store.folder(store.root), paths=tuple(lines), version=writer.folder, logs=writer.logs_folder(),
+                     shards=tuple(shards))
+
+
+def _histograms(store: Store, writer: VersionWriter, layout: MixLayout, sources: int) -> list[np.ndarray]:
+    """Each source's token histogram, summed over its shards' histograms one file at a time."""
+    totals = [np.zeros(BINS, dtype=np.int64) for _ in range(sources)]
+    for rank, shard in enumerate(layout.shards):
+        totals[shard.source] += np.load(io.BytesIO(store.get(f"{writer.dir}/_work/weights/{rank:05d}.npy")))
+    return totals
+
+
+def _commit(store: Store, writer: VersionWriter, plan: MixPlan, thresholds, bytes_per_token: int, seconds: float):
+    sampled = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/tokenize")
+    merged = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/merge")
     sources = []
-    for index, source_plan in enumerate(plan.sources):
+    for index, (source_plan, threshold) in enumerate(zip(plan.sources, thresholds, strict=True)):
         sources.append({
-            **plan.summary()[index], "tokens_given": given[index],
+            **plan.summary()[index], "tokens_given": int(sampled.get(f"source_{index}_tokens", 0)),
+            "documents_given": int(sampled.get(f"source_{index}_documents", 0)), "full_passes": threshold.passes,
             "inputs": [{"asset": m.asset, "partition": m.partition, "version": m.version} for m in source_plan.manifests],
         })
-    seconds = time.time() - started
-    manifest = writer.commit(stats={"sources": sources, "dtype": str(dtype), "tokens_per_s": round(len(tokens) / max(seconds, 1e-9))})
-    log.info("mix %s: %d tokens from %d pieces in %.1f s", recipe.name, len(tokens), len(pieces), seconds)
-    return StepResult(manifest, reused=False, metadata={"sources": sources})
+    documents = sum(s["documents_given"] for s in sources)
+    counts = {"tokens": int(merged.get("tokens", 0)), "documents": documents, "separators": documents,
+              "unique_documents": writer.table_summaries().get(SELECTED, {}).get("rows", 0)}
+    stats = {"sources": sources, "token_size": bytes_per_token, "dtype": "uint16" if bytes_per_token == 2 else "uint32",
+             "shards": len([f for f in writer.committed_files(SHARDS) if f.endswith(".ds")]),
+             "tokens_per_s": round(counts["tokens"] / max(seconds, 1e-9))}
+    return writer.commit(counts=counts, stats=stats)

@@ -1,7 +1,8 @@
-"""The last step of every datatrove task that writes into a store version: it commits the task as a part.
+"""The first and last steps of every datatrove task that writes into a store version.
 
-Before the task's documents flow, it deletes what an earlier, failed attempt of the same rank
-left in its shard paths (an uncommitted rank owns nothing yet); after its writers have closed, it
+``ClearPart``, right after the reader, deletes what an earlier, failed attempt of the same rank
+left in its shard paths before anything is written (an uncommitted rank owns nothing yet).
+``CommitPart``, last, commits the task as a part: after the task's writers have closed, it
 reads its own shards back (footers and a few small columns, never whole documents into one list),
 and writes the part marker ``_parts/part-<rank>.json`` with each shard's path, size, SHA-256 and
 row count, and per-table summaries (rows, tokens, reasons, languages). The driver builds the
@@ -33,13 +34,30 @@ def shard_path(table: str, rank: int) -> str:
     return f"{table}/part-{rank:05d}.parquet"
 
 
+class ClearPart(PipelineStep):
+    type = "📌 - COMMIT"
+    name = "🧹 Clear part"
+
+    def __init__(self, version_folder: DataFolderLike, tables: list[str], part_offset: int = 0):
+        super().__init__()
+        self.version_folder = get_datafolder(version_folder)
+        self.tables, self.part_offset = list(tables), part_offset
+
+    def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
+        for path in [shard_path(table, rank) for table in self.tables] + [marker_path(rank + self.part_offset)]:
+            if self.version_folder.exists(path):
+                self.version_folder.rm(path)
+                self.stat_update("leftovers_removed")
+        yield from data or ()
+
+
 class CommitPart(PipelineStep):
     type = "📌 - COMMIT"
     name = "📌 Commit part"
 
     def __init__(self, version_folder: DataFolderLike, tables: list[str], languages: bool = False,
-                 extra_files: Callable[[int], list[str]] | None = None, part_offset: int = 0):
-        """``tables``: the Parquet tables the task writes a shard of; ``extra_files(rank)``: other files the task
+                 extra_files: Callable[..., list[str]] | None = None, part_offset: int = 0):
+        """``tables``: the Parquet tables the task writes a shard of; ``extra_files(folder, rank)``: other files the task
         wrote that belong to the version (hashed, not summarized); ``part_offset``: added to the rank to name the
         part, so stages of one version that all commit parts do not collide."""
         super().__init__()
@@ -48,7 +66,6 @@ class CommitPart(PipelineStep):
         self.extra_files, self.part_offset = extra_files, part_offset
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
-        self._clear_leftovers(rank)
         for document in data or ():
             yield document
         # The generators upstream are exhausted: every writer has left its ``with`` block and closed its files.
@@ -60,19 +77,13 @@ class CommitPart(PipelineStep):
             entry, summary = self._describe(path)
             files.append(entry)
             tables[table] = summary
-        for path in self.extra_files(rank) if self.extra_files else []:
+        for path in self.extra_files(self.version_folder, rank) if self.extra_files else []:
             files.append(self._checksum(path))
         index = rank + self.part_offset
         marker = {"index": index, "files": files, "counts": {}, "stats": {"tables": tables}}
         fs, base = self.version_folder.fs, self.version_folder.path
         write_atomic(fs, f"{base}/{marker_path(index)}", json.dumps(marker).encode())
         self.stat_update("shards", value=len(files))
-
-    def _clear_leftovers(self, rank: int) -> None:
-        paths = [shard_path(table, rank) for table in self.tables] + [marker_path(rank + self.part_offset)]
-        for path in paths:
-            if self.version_folder.exists(path):
-                self.version_folder.rm(path)
 
     def _checksum(self, path: str) -> dict[str, Any]:
         digest, size = hashlib.sha256(), 0

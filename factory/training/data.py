@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 
@@ -10,8 +10,9 @@ import numpy as np
 class TokenBatches:
     """Deterministic batches of (batch, context + 1) windows; a new shuffle on every pass."""
 
-    def __init__(self, tokens: np.ndarray, context: int, batch_size: int, seed: int = 0):
-        self.tokens = np.asarray(tokens)
+    def __init__(self, tokens: np.ndarray | Sequence[int], context: int, batch_size: int, seed: int = 0):
+        # A memory map or a TokenShards view: windows are read as they are needed, never the whole stream.
+        self.tokens = tokens
         self.context, self.batch_size, self.seed = context, batch_size, seed
         self.windows = (len(self.tokens) - 1) // context
         if self.windows < 1:
@@ -27,7 +28,7 @@ class TokenBatches:
                     self.epoch += 1
                     position, order = 0, self._order(self.epoch)
                 start = int(order[position]) * self.context
-                rows.append(self.tokens[start:start + self.context + 1])
+                rows.append(np.asarray(self.tokens[start:start + self.context + 1]))
                 position += 1
             yield np.stack(rows).astype(np.int64)
 

@@ -12,8 +12,6 @@ import shutil
 import tempfile
 from pathlib import Path
 
-import numpy as np
-
 from factory import settings
 from factory.mixing.shards import read_tokens
 from factory.steps import StepResult, reuse_committed
@@ -44,14 +42,15 @@ def train_proxy(
     )
     if reused := reuse_committed(store, writer):
         return reused
-    cache = str(settings.cache_dir() / "store-files")
-    tokens = np.asarray(read_tokens(store, mixed, cache))
+    cache = settings.cache_dir() / "store-files"
+    tokens = read_tokens(store, mixed, str(cache))  # memory-mapped shards: the mix is bounded by disk
     tokenizer_json = json.loads((tokenizer_dir / "tokenizer.json").read_text())
     if config.model.vocab_size < FULL_VOCAB:
         from factory.training.vocab import build_vocab_map
 
         vocab_map = build_vocab_map(tokenizer_dir, config.model.vocab_size)
-        tokens, tokenizer_json = vocab_map.map(tokens), vocab_map.tokenizer_json
+        mapped = cache / "vocab-mapped" / f"{mixed.version}-{config.model.vocab_size}.bin"
+        tokens, tokenizer_json = vocab_map.map_to_file(tokens.iter_blocks(), mapped), vocab_map.tokenizer_json
     batches = TokenBatches(tokens, config.context, config.batch_size, seed=config.seed)
     model = build_model(config)
     report = train(model, batches, config)

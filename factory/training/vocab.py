@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -50,6 +51,19 @@ class VocabMap:
     offsets: np.ndarray  # (full_vocab + 1,)
     pieces: np.ndarray
     tokenizer_json: dict
+
+    def map_to_file(self, blocks, path: Path) -> np.ndarray:
+        """Maps a token stream given in blocks into a file (written once, then reused), memory-mapped:
+        the mix is mapped a block at a time, never held whole in memory."""
+        dtype = np.dtype(np.uint16) if self.vocab_size <= np.iinfo(np.uint16).max + 1 else np.dtype(np.uint32)
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            partial = path.with_name(f"{path.name}.{os.getpid()}.partial")
+            with open(partial, "wb") as handle:
+                for block in blocks:
+                    handle.write(self.map(block).astype(dtype).tobytes())
+            partial.rename(path)
+        return np.memmap(path, dtype=dtype, mode="r")
 
     def map(self, ids: np.ndarray) -> np.ndarray:
         ids = np.asarray(ids, dtype=np.int64)

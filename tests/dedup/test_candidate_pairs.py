@@ -21,13 +21,11 @@ def test_pairs_below_the_jaccard_floor_are_dropped_and_index_matches_kept(web_da
     assert similarity >= 0.85
     (tmp_path / "in").mkdir()
     pq.write_table(pa.table({"id": ["0", "1", "2"], "text": [texts[0], texts[1], near]}), tmp_path / "in" / "a.parquet")
-    (tmp_path / "paths.txt").write_text("in/a.parquet\n")
     (tmp_path / "buckets").mkdir()
     pairs = [(0, 0, 0, 2), (0, 0, 0, 1), (SENTINEL, SENTINEL, 0, 1)]  # near copy, unrelated, earlier-dump match
     (tmp_path / "buckets" / "00003_00.dups").write_bytes(np.asarray(pairs, dtype="<u4").tobytes())
     config = DedupConfig(exact=False)
-    layout = DedupLayout(root=str(tmp_path), paths_file=str(tmp_path / "paths.txt"), version=str(tmp_path / "v"),
-                         logs=str(tmp_path / "logs"), input_files=1)
+    layout = DedupLayout(root=str(tmp_path), paths=("in/a.parquet",), version=str(tmp_path / "v"), logs=str(tmp_path / "logs"))
     step = CandidatePairs(str(tmp_path / "buckets"), str(tmp_path / "verified"), str(tmp_path / "earlier"),
                           InputReader(layout, config), config.datatrove_config(), 0.7, input_files=1)
     list(step.run(None, rank=3, world_size=14))

@@ -1,4 +1,4 @@
-"""The mixed step: exact per-source tokens, deterministic shards, repetition, reuse, on local and S3 stores."""
+"""The mixed step: per-source token shares, deterministic shards, repetition, reuse, on local and S3 stores."""
 
 from __future__ import annotations
 
@@ -29,14 +29,18 @@ def test_mix_gives_each_source_its_share_and_is_reused(store, shared_data, tmp_p
     result = build_mix(store, _recipe(12_000, repeats=3))
     manifest = result.manifest
     given = {s["source"]: s["tokens_given"] for s in manifest.stats["sources"]}
-    assert given == {"deduped[*]": 9000, "synthetic[dump=*/recipe=faq]": 3000}
+    # Whole documents: each share is met to within the one document the threshold's bin may hold.
+    assert abs(given["deduped[*]"] - 9000) < 1000 and abs(given["synthetic[dump=*/recipe=faq]"] - 3000) < 500
     assert {(i.asset, i.partition) for i in manifest.inputs} == {("deduped", "c4a"), ("synthetic", "dump=c4a/recipe=faq")}
-    tokens = np.asarray(read_tokens(store, manifest, str(tmp_path / "cache")))
+    tokens = read_tokens(store, manifest, str(tmp_path / "cache"))
     eos = load_tokenizer().token_to_id("<|endoftext|>")
+    stream = np.asarray(tokens)
     assert tokens.dtype == np.uint16 and len(tokens) == manifest.counts["tokens"]
-    assert len(tokens) - int((tokens == eos).sum()) == 12_000
-    samples = store.read_table(manifest, "samples").to_pylist()
-    assert {row["asset"] for row in samples[:40]} == {"deduped", "synthetic"}  # shuffled across sources
+    assert len(stream) - int((stream == eos).sum()) == sum(given.values())
+    assert int((stream == eos).sum()) == manifest.counts["documents"]  # one EOS ends every document copy
+    selected = store.read_table(manifest, "selected").to_pylist()
+    assert {row["source"] for row in selected} == {0, 1}
+    assert sum(row["tokens"] * row["copies"] for row in selected if row["source"] == 1) == given["synthetic[dump=*/recipe=faq]"]
     again = build_mix(store, _recipe(12_000, repeats=3))
     assert again.reused and again.manifest.version == manifest.version
 
@@ -51,5 +55,5 @@ def test_mix_is_deterministic_across_stores_and_repeats_small_sources(tmp_path, 
         synthetic = [s for s in manifest.stats["sources"] if s["source"].startswith("synthetic")][0]
         assert synthetic["repeats"] > 1
     assert hashes[0] == hashes[1]
-    samples = store.read_table(manifest, "samples").to_pylist()
-    assert max(row["epoch"] for row in samples if row["asset"] == "synthetic") >= 1
+    selected = store.read_table(manifest, "selected").to_pylist()
+    assert max(row["copies"] for row in selected if row["source"] == 1) >= 2
