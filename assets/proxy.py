@@ -24,10 +24,12 @@ from factory.evaluation import leaderboard as board
 from factory.evaluation.step import evaluate_proxy
 from factory.mixing import MixRecipeError
 from factory.mixing.recipe import baseline_of
+from factory.mixing.step import CODE_VERSION as MIXED_CODE_VERSION
 from factory.mixing.step import build_mix
 from factory.training.step import train_proxy
 from resources import StoreResource
 from resources.evaluator import EvaluatorResource
+from resources.executor import ExecutorResource
 from resources.trainer import MixRecipesResource, TrainerResource
 
 
@@ -41,15 +43,15 @@ def _recipe(mix_recipes: MixRecipesResource, name: str):
 @asset(
     partitions_def=mixes,
     deps=[AssetDep("deduped", partition_mapping=AllPartitionMapping()), AssetDep("synthetic", partition_mapping=AllPartitionMapping())],
-    code_version="1",
+    code_version=MIXED_CODE_VERSION,
     group_name="proxy",
-    kinds={"numpy", "parquet"},
+    kinds={"datatrove", "parquet"},
     description="One token stream per mix: documents sampled to the recipe's weights and budget, shuffled, SmolLM2-tokenized into shards.",
 )
-def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource):
+def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource, executor: ExecutorResource):
     recipe = _recipe(mix_recipes, context.partition_key)
     try:
-        result = build_mix(store.get(), recipe, run_id=context.run_id)
+        result = build_mix(store.get(), recipe, run_id=context.run_id, executor=executor.get_spec())
     except MixRecipeError as error:
         raise Failure(description=str(error)) from error
     context.log.info(f"mixed {recipe.name}: {result.manifest.counts.get('tokens', 0):,} tokens (reused={result.reused})")

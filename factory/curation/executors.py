@@ -98,6 +98,25 @@ class ExecutorSpec:
         )
 
 
+def run_stages(stages: list, what: str) -> None:
+    """Run dependent stages in order, each to completion, so a failed stage stops the chain loudly.
+
+    Slurm gets the chain as one submission (each stage ``depends`` on the one before, as datatrove
+    does it); local and Ray stages run one after another here: datatrove's own waiting on a
+    dependency would wait forever on a Ray stage whose task failed."""
+    from datatrove.executor import SlurmPipelineExecutor
+
+    if not stages:
+        return
+    if isinstance(stages[-1], SlurmPipelineExecutor):
+        for before, after in zip(stages, stages[1:]):
+            after.depends = before
+        run_to_completion(stages[-1], what)
+        return
+    for stage in stages:
+        run_to_completion(stage, what)
+
+
 def run_to_completion(executor, what: str) -> None:
     """Run ``executor`` (and what it depends on); raise if any task did not complete."""
     executor.run()

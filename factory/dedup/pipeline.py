@@ -81,8 +81,8 @@ def _exact_filter(layout: DedupLayout, exclusion_writer=None):
     return ExactDedupFilter(layout.work("exact_dups"), config=exact_config(), exclusion_writer=exclusion_writer)
 
 
-def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpec, what: str, in_process: bool):
-    """The executor of the last stage, ``depends`` chained to every earlier one."""
+def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpec, what: str, in_process: bool) -> list:
+    """The stages' executors, in the order they must run (``run_stages`` runs them)."""
     from datatrove.pipeline.dedup import MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
     from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature, ExactFindDedups
 
@@ -92,42 +92,42 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
 
     files, minhash = layout.input_files, config.datatrove_config()
 
-    def stage(pipeline: list, tasks: int, name: str, depends=None):
-        return executor.build(pipeline, tasks, join_folder(layout.logs, name), depends=depends, job_name=f"{what}-{name}",
-                              in_process=in_process)
+    stages = []
 
-    previous = None
+    def stage(pipeline: list, tasks: int, name: str) -> None:
+        stages.append(executor.build(pipeline, tasks, join_folder(layout.logs, name), job_name=f"{what}-{name}",
+                                     in_process=in_process))
+
     if config.exact:
-        signatures = stage([_reader(layout), ExactDedupSignature(layout.work("exact_sigs"), config=exact_config())],
-                           files, "exact_signatures")
-        previous = stage([ExactFindDedups(layout.work("exact_sigs"), layout.work("exact_dups"), config=exact_config())],
-                         1, "exact_duplicates", signatures)
+        stage([_reader(layout), ExactDedupSignature(layout.work("exact_sigs"), config=exact_config())], files, "exact_signatures")
+        stage([ExactFindDedups(layout.work("exact_sigs"), layout.work("exact_dups"), config=exact_config())], 1,
+              "exact_duplicates")
     final: list = [_reader(layout), ClearPart(layout.version, TABLES), functools.partial(_with_content_key, key_name=CONTENT_KEY, key=content_key)]
     if config.exact:
         final.append(_exact_filter(layout, shard_writer(layout.version, REMOVED_EXACT, REMOVED_SCHEMA, exact_removed_row)))
     if config.minhash:
         read_input = InputReader(layout, config)
-        signatures = stage([read_input_step(read_input), MinhashDedupSignature(layout.work("signatures"), config=minhash)],
-                           files, "minhash_signatures", previous)
-        buckets = stage(
+        stage([read_input_step(read_input), MinhashDedupSignature(layout.work("signatures"), config=minhash)],
+              files, "minhash_signatures")
+        stage(
             [MinhashDedupBuckets(layout.work("signatures"), layout.work("buckets"), config=minhash,
                                  index_folder=join_folder(layout.version, INDEX_PREFIX), create_index_name=INDEX_NAME,
                                  only_dedup_in_index=False),
              CommitPart(layout.version, [], extra_files=functools.partial(index_files, num_buckets=config.num_buckets),
                         part_offset=files)],
-            config.num_buckets, "minhash_buckets", signatures)
-        checked = stage([CandidatePairs(layout.work("buckets"), layout.work("pairs"), layout.work("earlier"), read_input,
-                                        minhash, config.verify_min_jaccard, files)],
-                        config.num_buckets, "minhash_pairs", buckets)
-        previous = stage([MinhashDedupCluster(layout.work("pairs"), layout.work("remove_ids"), config=minhash,
+            config.num_buckets, "minhash_buckets")
+        stage([CandidatePairs(layout.work("buckets"), layout.work("pairs"), layout.work("earlier"), read_input,
+                              minhash, config.verify_min_jaccard, files)], config.num_buckets, "minhash_pairs")
+        stage([MinhashDedupCluster(layout.work("pairs"), layout.work("remove_ids"), config=minhash,
                                               save_cluster_id=True, save_cluster_size=True),
-                          CompleteRemoveFiles(layout.work("remove_ids"), files)], 1, "minhash_clusters", checked)
+                          CompleteRemoveFiles(layout.work("remove_ids"), files)], 1, "minhash_clusters")
         final += [MarkEarlierMatches(layout.work("earlier")),
                   MinhashDedupFilter(layout.work("remove_ids"), load_cluster_ids=True, load_cluster_sizes=True,
                                      exclusion_writer=shard_writer(layout.version, REMOVED_MINHASH, REMOVED_SCHEMA,
                                                                    minhash_removed_row))]
     final += [shard_writer(layout.version, DOCUMENTS, DOCUMENT_SCHEMA, document_row), CommitPart(layout.version, TABLES)]
-    return stage(final, files, "filter", previous)
+    stage(final, files, "filter")
+    return stages
 
 
 def index_files(_folder, rank: int, num_buckets: int) -> list[str]:

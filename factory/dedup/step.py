@@ -19,7 +19,7 @@ import logging
 import time
 
 from factory.crawl.index import ASSET as RAW_CRAWL
-from factory.curation.executors import ExecutorSpec, run_to_completion, stage_totals
+from factory.curation.executors import ExecutorSpec, run_stages, stage_totals
 from factory.curation.step import ASSET as FILTERED
 from factory.dedup.config import DedupConfig, DedupConfigError
 from factory.dedup.inputs import document_shards
@@ -56,8 +56,8 @@ def dedup_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig, 
         layout = DedupLayout(root=store.folder(store.root), paths=tuple(shards), version=writer.folder, logs=writer.logs_folder())
         for i, manifest in enumerate(earlier):
             _copy_index(store, manifest, writer, f"earlier{i}")
-        last = build_stages(layout, config, executor, f"deduped-{dump}", executor.runs_in_process(documents_in))
-        run_to_completion(last, f"deduped[{dump}]")
+        stages = build_stages(layout, config, executor, f"deduped-{dump}", executor.runs_in_process(documents_in))
+        run_stages(stages, f"deduped[{dump}]")
     manifest = _commit(store, writer, filtered, config, documents_in, time.time() - started)
     if store.exists(f"{writer.dir}/{WORK}"):
         store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # scratch of a committed version: signatures, buckets

@@ -58,7 +58,7 @@ def weigh_stage(layout: MixLayout, seed: int, executor, in_process: bool):
 
 def tokenize_stages(layout: MixLayout, seed: int, thresholds: list[Threshold], tokenizer_path: str, shard_tokens: int,
                     executor, in_process: bool):
-    """The sample + tokenize stage and the merge stage that depends on it (datatrove picks 2 or 4 bytes per
+    """The sample + tokenize stage and the merge stage that follows it (datatrove picks 2 or 4 bytes per
     token from the vocabulary size, as ``factory.mixing.shards.token_size`` does for reading)."""
     from datatrove.pipeline.tokens import DocumentTokenizer, DocumentTokenizerMerger
 
@@ -73,11 +73,12 @@ def tokenize_stages(layout: MixLayout, seed: int, thresholds: list[Threshold], t
                            save_filename="tokens", shuffle_documents=True, seed=seed),
          CommitPart(layout.version, [SELECTED])],
         tasks, join_folder(layout.logs, "tokenize"), job_name="mix-tokenize", in_process=in_process)
-    return executor.build(
+    merge = executor.build(
         [DocumentTokenizerMerger(layout.work("tokenized"), join_folder(layout.version, SHARDS), save_filename="tokens",
                                  max_tokens_per_file=shard_tokens, shuffle=True, seed=seed, progress=False),
          CommitPart(layout.version, [], extra_files=merged_files, part_offset=tasks)],
-        1, join_folder(layout.logs, "merge"), depends=tokenize, job_name="mix-merge")
+        1, join_folder(layout.logs, "merge"), job_name="mix-merge")
+    return [tokenize, merge]
 
 
 def merged_files(folder, rank: int) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from factory.curation.executors import ExecutorSpec, run_to_completion, stage_totals
+from factory.curation.executors import ExecutorSpec, run_stages, run_to_completion, stage_totals
 from factory.mixing.pipeline import SELECTED, MixLayout, thresholds_from, tokenize_stages, weigh_stage
 from factory.mixing.plan import MixPlan, plan_mix
 from factory.mixing.recipe import MixRecipe
@@ -60,9 +60,9 @@ def build_mix(
     run_to_completion(weigh_stage(layout, recipe.seed, executor, in_process), f"mixed[{recipe.name}] (weigh)")
     thresholds = thresholds_from(_histograms(store, writer, layout, len(plan.sources)), [s.target_tokens for s in plan.sources])
     bytes_per_token = token_size(load_tokenizer(str(tokenizer_dir)).get_vocab_size())
-    merge = tokenize_stages(layout, recipe.seed, thresholds, str(tokenizer_dir / "tokenizer.json"), shard_tokens,
-                            executor, in_process)
-    run_to_completion(merge, f"mixed[{recipe.name}] (tokenize)")
+    stages = tokenize_stages(layout, recipe.seed, thresholds, str(tokenizer_dir / "tokenizer.json"), shard_tokens,
+                             executor, in_process)
+    run_stages(stages, f"mixed[{recipe.name}] (tokenize)")
     manifest = _commit(store, writer, plan, thresholds, bytes_per_token, time.time() - started)
     store.fs.rm(f"{writer.dir}/_work", recursive=True)  # histograms and per-task token files of a committed version
     log.info("mix %s: %d tokens in %.1f s", recipe.name, manifest.counts["tokens"], time.time() - started)

@@ -20,12 +20,13 @@ def _definitions(store_root: str, recipes: str):
     from assets.proxy_sensors import leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
     from resources import StoreResource
     from resources.evaluator import EvaluatorResource
+    from resources.executor import ExecutorResource
     from resources.trainer import MixRecipesResource, TrainerResource
 
     resources = {
         "store": StoreResource(root=store_root), "mix_recipes": MixRecipesResource(folder=recipes),
         "trainer": TrainerResource(config="test-micro", threads=1),
-        "evaluator": EvaluatorResource(limit=3, batch_size=16, threads=1),
+        "evaluator": EvaluatorResource(limit=3, batch_size=16, threads=1), "executor": ExecutorResource(),
     }
     defs = Definitions(
         assets=[proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
