@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 from dagster import Definitions, load_assets_from_modules
 
 from assets import crawl, curation, proxy, synthetic
@@ -15,6 +17,7 @@ from resources.curation import CurationResource
 from resources.evaluator import EvaluatorResource
 from resources.executor import ExecutorResource
 from resources.generator import GeneratorResource
+from resources.gpu_launcher import GpuLauncherResource
 from resources.synthetic import SyntheticSettingsResource
 from resources.trainer import MixRecipesResource, TrainerResource
 
@@ -23,7 +26,10 @@ def build_resources() -> dict:
     """One set of resource keys; the environment (FACTORY_STORE, FACTORY_CRAWL...) picks local or S3."""
     return {"store": StoreResource(), "crawl": CrawlResource(), "curation_settings": CurationResource(),
             "executor": ExecutorResource(), "generator": GeneratorResource(), "synthetic_settings": SyntheticSettingsResource(),
-            "mix_recipes": MixRecipesResource(), "trainer": TrainerResource(), "evaluator": EvaluatorResource()}
+            "mix_recipes": MixRecipesResource(), "trainer": TrainerResource(), "evaluator": EvaluatorResource(),
+            "gpu_launcher": GpuLauncherResource(kind=os.environ.get("FACTORY_GPU_LAUNCHER", "subprocess"),
+                                                image=os.environ.get("FACTORY_IMAGE"),
+                                                namespace=os.environ.get("FACTORY_K8S_NAMESPACE"))}
 
 
 defs = Definitions(

@@ -13,6 +13,7 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     Failure,
+    MaterializeResult,
     MetadataValue,
     asset,
     asset_check,
@@ -26,10 +27,10 @@ from factory.mixing import MixRecipeError
 from factory.mixing.recipe import baseline_of
 from factory.mixing.step import CODE_VERSION as MIXED_CODE_VERSION
 from factory.mixing.step import build_mix
-from factory.training.step import train_proxy
 from resources import StoreResource
 from resources.evaluator import EvaluatorResource
 from resources.executor import ExecutorResource
+from resources.gpu_launcher import GpuLauncherResource
 from resources.trainer import MixRecipesResource, TrainerResource
 
 
@@ -67,16 +68,15 @@ def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: Mix
     kinds={"pytorch", "safetensors"},
     description="One checkpoint per mix: a Llama-architecture proxy trained from scratch on the mix, with loss curve, tokens/s, MFU.",
 )
-def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: TrainerResource):
+def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: TrainerResource,
+                gpu_launcher: GpuLauncherResource):
+    """Trained outside this process: ``python -m workers.train_proxy`` behind Dagster Pipes, on this machine or a GPU pod."""
     config = trainer.get_config()
-    result = train_proxy(store.get(), context.partition_key, config, run_id=context.run_id)
-    stats = result.manifest.stats
-    context.log.info(f"proxy {config.name} on {context.partition_key}: loss {stats.get('final_loss')}, {stats.get('tokens_per_s')} tokens/s")
-    return materialize_result(
-        result, loss_curve_png=MetadataValue.path(f"{result.manifest.uri}/plots/loss_curve.png"),
-        final_loss=stats.get("final_loss"), tokens_per_s=stats.get("tokens_per_s"), mfu=stats.get("mfu"),
-        gpu_hours=stats.get("gpu_hours"), device=stats.get("device"), proxy_config=stats.get("config_name"),
-    )
+    extras = {**store.pipes_extras(), "mix": context.partition_key, "proxy_config": config.to_dict()}
+    reported = gpu_launcher.run(context, "workers.train_proxy", extras).get_materialize_result()
+    manifest = store.get().read_manifest("proxy_model", context.partition_key, str(reported.metadata["store_version"].value))
+    metadata = {**reported.metadata, "loss_curve_png": MetadataValue.path(f"{manifest.uri}/plots/loss_curve.png")}
+    return MaterializeResult(data_version=reported.data_version, metadata=metadata)
 
 
 @asset(

@@ -19,5 +19,9 @@ class StoreResource(ConfigurableResource):
     def storage_options(self) -> StorageOptions:
         return StorageOptions(endpoint_url=self.endpoint_url, key=self.access_key_id, secret=self.secret_access_key)
 
+    def pipes_extras(self) -> dict[str, str | None]:
+        """Where a Pipes worker finds the store; its credentials travel in the environment, never here."""
+        return {"store_root": self.root or settings.store_root(), "store_endpoint": self.endpoint_url or settings.s3_endpoint()}
+
     def get(self) -> Store:
         return Store(self.root or settings.store_root(), self.storage_options())

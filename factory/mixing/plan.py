@@ -91,10 +91,12 @@ def _resolve(store: Store, recipe: MixRecipe, source: MixSource) -> list[Manifes
             f"({', '.join(labels[:20])}{' ...' if len(labels) > 20 else ''}): fix the partition patterns"
         )
     manifests = [store.require_current(source.asset, label) for label in matched]
-    for manifest in manifests:
-        if not manifest.files_under(source.table):
-            raise MixRecipeError(f"mix {recipe.name!r}: {manifest.short} has no {source.table!r} table: it cannot feed a mix")
-    return manifests
+    # A version whose table has no shard holds no rows (a dump whose every page was filtered out): it gives nothing.
+    with_rows = [manifest for manifest in manifests if manifest.files_under(source.table)]
+    if not with_rows:
+        raise MixRecipeError(f"mix {recipe.name!r}: no version of {source.label} has rows in its {source.table!r} table "
+                             f"({', '.join(m.short for m in manifests)}): pick partitions with documents")
+    return with_rows
 
 
 def _available_tokens(store: Store, manifest: Manifest, table: str) -> int:

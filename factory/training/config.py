@@ -91,6 +91,10 @@ class ProxyConfig:
     def operational(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in self.OPERATIONAL if k != "path"}
 
+    def to_dict(self) -> dict[str, Any]:
+        """Every field as plain JSON types: ``from_dict`` rebuilds the same config (e.g. in a Pipes worker)."""
+        return asdict(self)
+
     def with_overrides(self, **overrides: Any) -> ProxyConfig:
         raw = asdict(self) | {k: v for k, v in overrides.items() if v is not None}
         return ProxyConfig.from_dict(raw, where=self.path or self.name)

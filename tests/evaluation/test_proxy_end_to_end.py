@@ -21,12 +21,14 @@ def _definitions(store_root: str, recipes: str):
     from resources import StoreResource
     from resources.evaluator import EvaluatorResource
     from resources.executor import ExecutorResource
+    from resources.gpu_launcher import GpuLauncherResource
     from resources.trainer import MixRecipesResource, TrainerResource
 
     resources = {
         "store": StoreResource(root=store_root), "mix_recipes": MixRecipesResource(folder=recipes),
         "trainer": TrainerResource(config="test-micro", threads=1),
         "evaluator": EvaluatorResource(limit=3, batch_size=16, threads=1), "executor": ExecutorResource(),
+        "gpu_launcher": GpuLauncherResource(),
     }
     defs = Definitions(
         assets=[proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],

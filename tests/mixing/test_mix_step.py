@@ -57,3 +57,12 @@ def test_mix_is_deterministic_across_stores_and_repeats_small_sources(tmp_path, 
     assert hashes[0] == hashes[1]
     selected = store.read_table(manifest, "selected").to_pylist()
     assert max(row["copies"] for row in selected if row["source"] == 1) >= 2
+
+
+def test_a_source_version_without_rows_gives_nothing_and_is_left_out(store, shared_data):
+    _fill(store, shared_data)
+    empty = store.writer("deduped", "all-filtered-out", code_version="test", config={"tag": "empty"})
+    empty.commit()  # a dump whose every page was filtered out: a version with no document shard
+    manifest = build_mix(store, _recipe(12_000, repeats=3)).manifest
+    assert ("deduped", "all-filtered-out") not in {(i.asset, i.partition) for i in manifest.inputs}
+    assert manifest.counts["tokens"] > 10_000  # the other versions still give their shares
