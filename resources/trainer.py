@@ -27,7 +27,9 @@ class TrainerResource(ConfigurableResource):
     train_tokens: int | None = Field(default=None, description="override of the config's token budget (changes the version)")
     device: str | None = Field(default=None, description="auto, cpu or cuda[:N]")
     threads: int | None = Field(default=None, description="CPU threads for torch")
+    processes: int | None = Field(default=None, description="data-parallel processes on the node: one per GPU (operational)")
 
     def get_config(self) -> ProxyConfig:
         config = load_proxy_config(self.config or os.environ.get("FACTORY_PROXY_CONFIG") or "tiny-cpu")
-        return config.with_overrides(train_tokens=self.train_tokens, device=self.device, threads=self.threads)
+        return config.with_overrides(train_tokens=self.train_tokens, device=self.device, threads=self.threads,
+                                     processes=self.processes)

@@ -62,6 +62,7 @@ class ProxyConfig:
     seed: int = 0
     precision: str = "auto"  # auto: bf16 autocast on CUDA and on CPUs with AMX, else fp32
     # operational
+    processes: int = 1  # data-parallel processes on this node (one per GPU; gloo on CPU): same global batch
     micro_batch: int | None = None
     device: str = "auto"
     threads: int | None = None
@@ -70,7 +71,7 @@ class ProxyConfig:
     description: str = ""
     path: str = field(default="", compare=False)
 
-    OPERATIONAL = ("micro_batch", "device", "threads", "log_every", "compile", "description", "path")
+    OPERATIONAL = ("processes", "micro_batch", "device", "threads", "log_every", "compile", "description", "path")
 
     @property
     def tokens_per_step(self) -> int:
@@ -124,6 +125,9 @@ class ProxyConfig:
                 raise ProxyConfigError(f"{where}: {name} must be a positive integer, got {value!r}")
         if config.micro_batch is not None and (config.micro_batch <= 0 or config.batch_size % config.micro_batch):
             raise ProxyConfigError(f"{where}: micro_batch {config.micro_batch} must divide batch_size {config.batch_size}")
+        if not isinstance(config.processes, int) or config.processes < 1 or config.batch_size % (config.processes * config.accumulation):
+            raise ProxyConfigError(f"{where}: processes must be >= 1 and divide batch_size {config.batch_size} into whole "
+                                   f"micro-batches on every process, got {config.processes}")
         if not config.lr > 0 or not 0 <= config.min_lr_ratio <= 1:
             raise ProxyConfigError(f"{where}: lr must be > 0 and min_lr_ratio in [0, 1], got {config.lr}, {config.min_lr_ratio}")
         if config.precision not in ("auto", "float32", "bfloat16"):

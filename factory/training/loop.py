@@ -81,8 +81,10 @@ def lr_at(step: int, config: ProxyConfig) -> float:
 
 def train(
     model, batches: Iterable[np.ndarray], config: ProxyConfig, *, max_steps: int | None = None,
-    on_log: Callable[[dict], None] | None = None,
+    on_log: Callable[[dict], None] | None = None, world_size: int = 1,
 ) -> TrainReport:
+    """Train ``model`` (or a DDP wrapper of it, with ``world_size`` processes each given its rows of every
+    global batch: token counts and logged losses are then the whole batch's)."""
     import torch
     import torch.nn.functional as F
 
@@ -93,11 +95,12 @@ def train(
     bf16 = config.precision == "bfloat16" or (config.precision == "auto" and (cuda or cpu_has_bf16_matmul()))
     model.to(device)
     model.train()
-    counts = parameter_counts(model)
+    unwrapped = getattr(model, "module", model)  # the model itself under DDP
+    counts = parameter_counts(unwrapped)
     per_token = flops_per_token(config, counts)
     forward = torch.compile(model) if config.compile else model
-    decay = [p for p in model.parameters() if p.dim() >= 2]
-    no_decay = [p for p in model.parameters() if p.dim() < 2]
+    decay = [p for p in unwrapped.parameters() if p.dim() >= 2]
+    no_decay = [p for p in unwrapped.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
         [{"params": decay, "weight_decay": config.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
         lr=config.lr, betas=(0.9, config.beta2), eps=1e-8, fused=cuda,
@@ -131,17 +134,21 @@ def train(
             torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)
-        tokens += batch.shape[0] * (batch.shape[1] - 1)
+        step_tokens = batch.shape[0] * (batch.shape[1] - 1) * world_size
+        tokens += step_tokens
         interval_steps += 1
         if step == 0:
             if cuda:
                 torch.cuda.synchronize()
             steady_start = time.time()
         else:
-            steady_tokens += batch.shape[0] * (batch.shape[1] - 1)
+            steady_tokens += step_tokens
         if (step + 1) % config.log_every == 0 or step + 1 == steps:
             if cuda:
                 torch.cuda.synchronize()
+            if world_size > 1:  # the whole batch's loss: the mean over the processes' rows
+                torch.distributed.all_reduce(interval_loss)
+                interval_loss /= world_size
             now = time.time()
             point = {
                 "step": step + 1, "tokens": tokens, "loss": float(interval_loss.item() / interval_steps),

@@ -52,8 +52,13 @@ def train_proxy(
         mapped = cache / "vocab-mapped" / f"{mixed.version}-{config.model.vocab_size}.bin"
         tokens, tokenizer_json = vocab_map.map_to_file(tokens.iter_blocks(), mapped), vocab_map.tokenizer_json
     batches = TokenBatches(tokens, config.context, config.batch_size, seed=config.seed)
-    model = build_model(config)
-    report = train(model, batches, config)
+    if config.processes > 1:
+        from factory.training.data_parallel import token_files_of, train_data_parallel
+
+        model, report = train_data_parallel(config, token_files_of(tokens))
+    else:
+        model = build_model(config)
+        report = train(model, batches, config)
     epochs = batches.epochs_for(report.tokens)
     with tempfile.TemporaryDirectory() as tmp, writer.part(0) as part:
         folder = Path(tmp) / CHECKPOINT
