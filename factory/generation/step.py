@@ -1,7 +1,8 @@
 """The ``synthetic`` step: rephrase one dump's source documents with one recipe.
 
 Source documents (any dataset asset with a ``documents`` table, ``deduped`` by default) that
-the recipe applies to are capped at ``max_documents`` and cut into chunks of ``chunk_size``.
+the recipe applies to are capped at ``max_documents`` and cut into chunks of ``chunk_size``, read
+from the store in bounded record batches (never the whole dump in memory).
 Each chunk is generated, checked, and committed as one store part (accepted rows in
 ``documents``, dropped rows with their reason in ``rejected``); a rerun of the same version
 skips committed parts, so preemption costs at most one chunk. The manifest is written only if
@@ -18,6 +19,7 @@ import logging
 import os
 import time
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,15 +77,42 @@ def model_identity(model: str) -> str:
     return Path(model).name if os.path.isdir(model) else model
 
 
-def select_documents(table: pa.Table, recipe: Recipe, max_documents: int | None) -> tuple[list[dict[str, Any]], int, int]:
-    """The source rows the recipe applies to, in source order, capped; the source's row count; how many did not apply."""
-    rows = table.select([c for c in ("id", "text", "url", "dump", "source_file", "tokens") if c in table.column_names]).to_pylist()
-    if rows and "tokens" not in rows[0]:
-        for row, tokens in zip(rows, count_tokens([r["text"] for r in rows])):
-            row["tokens"] = tokens
-    applicable = [r for r in rows if recipe.applies_to.accepts(int(r["tokens"] or 0))]
-    selected = applicable[:max_documents] if max_documents else applicable
-    return selected, len(rows), len(rows) - len(applicable)
+SOURCE_COLUMNS = ("id", "text", "url", "dump", "source_file", "tokens")
+
+
+@dataclass
+class SourceScan:
+    """What reading the source found: its rows, those the recipe does not apply to, those selected."""
+
+    rows: int = 0
+    not_applicable: int = 0
+    selected: int = 0
+
+
+def source_chunks(store: Store, source, recipe: Recipe, max_documents: int | None, chunk_size: int,
+                  scan: SourceScan) -> Iterator[list[dict[str, Any]]]:
+    """Chunks of the source rows the recipe applies to, in source order, capped at ``max_documents``; the
+    source is read in bounded record batches, so memory holds one batch and one chunk, never the dump."""
+    chunk: list[dict[str, Any]] = []
+    for batch in store.iter_batches(source, DOCUMENTS, columns=SOURCE_COLUMNS):
+        rows = batch.to_pylist()
+        if rows and "tokens" not in rows[0]:
+            for row, tokens in zip(rows, count_tokens([r["text"] for r in rows])):
+                row["tokens"] = tokens
+        for row in rows:
+            scan.rows += 1
+            if not recipe.applies_to.accepts(int(row["tokens"] or 0)):
+                scan.not_applicable += 1
+                continue
+            if max_documents is not None and scan.selected >= max_documents:
+                continue  # keep scanning: the counts cover the whole source
+            scan.selected += 1
+            chunk.append(row)
+            if len(chunk) == chunk_size:
+                yield chunk
+                chunk = []
+    if chunk:
+        yield chunk
 
 
 def generate_synthetic(
@@ -109,29 +138,29 @@ def generate_synthetic(
     )
     if reused := reuse_committed(store, writer):
         return reused
-    documents, source_rows, not_applicable = select_documents(store.read_table(source, DOCUMENTS), recipe, config.max_documents)
-    chunks = [documents[i:i + config.chunk_size] for i in range(0, len(documents), config.chunk_size)]
+    scan = SourceScan()
     done = writer.committed_parts()
     if done:
-        logger.info(f"synthetic {dump}/{recipe.name}: resuming, {len(done)} of {len(chunks)} chunks already committed")
+        logger.info(f"synthetic {dump}/{recipe.name}: resuming, {len(done)} chunks already committed")
     lineage = {"recipe": recipe.name, "recipe_version": recipe.version, "model": model,
                "sampling": json.dumps(sampling.to_dict(), sort_keys=True), "seed": seed}
     run_started, generated_tokens, generated_s = time.time(), 0, 0.0
-    for index, chunk in enumerate(chunks):
+    for index, chunk in enumerate(source_chunks(store, source, recipe, config.max_documents, config.chunk_size, scan)):
         if index in done:
             continue
         stats = _generate_chunk(writer, generator, index, chunk, recipe, sampling, lineage, config.checks, dump)
         generated_tokens += stats["tokens_out"]
         generated_s += stats["generation_s"]
         logger.info(
-            f"synthetic {dump}/{recipe.name}: chunk {index + 1}/{len(chunks)} committed "
+            f"synthetic {dump}/{recipe.name}: chunk {index + 1} committed "
             f"({stats['accepted']}/{len(chunk)} kept, {stats['tokens_out'] / max(stats['generation_s'], 1e-9):.1f} tok/s)"
         )
     parts = writer.committed_parts()
     counts = Counter()
     for marker in parts.values():
         counts.update(marker["counts"])
-    counts.update(source_documents=source_rows, not_applicable=not_applicable, capped=source_rows - not_applicable - len(documents))
+    counts.update(source_documents=scan.rows, not_applicable=scan.not_applicable,
+                  capped=scan.rows - scan.not_applicable - scan.selected)
     stats = _summarize(parts, run_started, generated_tokens, generated_s, resumed=len(done))
     if counts["requests"] and not counts["accepted"]:
         rejections = {r: counts[f"rejected_{r}"] for r in REASONS if counts[f"rejected_{r}"]}

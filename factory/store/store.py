@@ -146,10 +146,24 @@ class Store:
             return pa.table({})
         return pa.concat_tables(parts, promote_options="default")
 
-    def iter_batches(self, manifest: Manifest, name: str = "documents") -> Iterator[pa.Table]:
+    def iter_batches(self, manifest: Manifest, name: str = "documents", columns: Sequence[str] | None = None,
+                     batch_size: int = 1024) -> Iterator[pa.Table]:
+        """A table of a committed version in record batches of at most ``batch_size`` rows, one shard open at
+        a time: memory is bounded by the batch, not the table (``columns`` that a shard lacks are skipped)."""
+        import pyarrow.parquet as pq
+
         base = self.version_dir(manifest.asset, manifest.partition, manifest.version)
         for entry in manifest.files_under(name):
-            yield tables.decode(self.get(f"{base}/{entry.path}"), entry.path)
+            path = f"{base}/{entry.path}"
+            if not entry.path.endswith(".parquet"):
+                table = tables.decode(self.get(path), entry.path)
+                yield table.select([c for c in columns if c in table.column_names]) if columns else table
+                continue
+            with self.fs.open(path, "rb") as handle:
+                parquet = pq.ParquetFile(handle)
+                present = [c for c in columns if c in parquet.schema_arrow.names] if columns else None
+                for batch in parquet.iter_batches(batch_size=batch_size, columns=present):
+                    yield pa.Table.from_batches([batch])
 
     def local_path(self, manifest: Manifest, relpath: str, cache_dir: str) -> str:
         """A local copy of one file of a version (the file itself for a local store)."""
