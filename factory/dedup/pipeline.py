@@ -21,29 +21,21 @@ from factory.dedup.candidates import CandidatePairs, CompleteRemoveFiles, MarkEa
 from factory.dedup.config import DedupConfig
 from factory.dedup.outputs import REMOVED_EXACT, REMOVED_MINHASH, REMOVED_SCHEMA, exact_removed_row, minhash_removed_row
 from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, document_row
-from factory.store.filesystem import FolderSpec, join_folder
+from factory.store.filesystem import join_folder
+from factory.store.task_layout import WORK, TaskLayout
 
 INDEX_PREFIX = "minhash_index"
 INDEX_NAME = "index"  # this dump's index files: minhash_index/bucket_XXX/index_00.minhash.index
-WORK = "_work"
 TABLES = [DOCUMENTS, REMOVED_EXACT, REMOVED_MINHASH]
 
 
 @dataclass(frozen=True)
-class DedupLayout:
+class DedupLayout(TaskLayout):
     """Where a dedup version's inputs, scratch and outputs are (datatrove DataFolder specs)."""
-
-    root: FolderSpec  # the store root: the shard paths are relative to it
-    paths: tuple[str, ...]
-    version: FolderSpec
-    logs: FolderSpec
 
     @property
     def input_files(self) -> int:
         return len(self.paths)
-
-    def work(self, name: str) -> FolderSpec:
-        return join_folder(self.version, f"{WORK}/{name}")
 
 
 class InputReader:

@@ -18,24 +18,17 @@ import pyarrow as pa
 
 from factory.mixing.sampling import COPIES, SOURCE, VERSION, RepeatCopies, SampleDocuments, ShardSource, Threshold, WeighDocuments
 from factory.mixing.shards import EOS_TOKEN, SHARDS
-from factory.store.filesystem import FolderSpec, join_folder
+from factory.store.filesystem import join_folder
+from factory.store.task_layout import TaskLayout
 
 SELECTED = "selected"
 SELECTED_SCHEMA = pa.schema([("doc_id", pa.string()), ("source", pa.int64()), ("version", pa.string()),
                              ("copies", pa.int64()), ("tokens", pa.int64())])
-WORK = "_work"
 
 
 @dataclass(frozen=True)
-class MixLayout:
-    root: FolderSpec  # the store root: the shard paths are relative to it
-    paths: tuple[str, ...]
-    version: FolderSpec
-    logs: FolderSpec
-    shards: tuple[ShardSource, ...]
-
-    def work(self, name: str) -> FolderSpec:
-        return join_folder(self.version, f"{WORK}/{name}")
+class MixLayout(TaskLayout):
+    shards: tuple[ShardSource, ...] = ()  # the source and version of each input shard
 
 
 def _reader(layout: MixLayout):

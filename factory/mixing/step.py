@@ -25,6 +25,7 @@ from factory.mixing.sampling import BINS, ShardSource
 from factory.mixing.shards import EOS_TOKEN, SHARDS, token_size
 from factory.steps import StepResult, reuse_committed
 from factory.store import Store, VersionWriter
+from factory.store.task_layout import WORK
 from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ def build_mix(
                              executor, in_process)
     run_stages(stages, f"mixed[{recipe.name}] (tokenize)")
     manifest = _commit(store, writer, plan, thresholds, bytes_per_token, time.time() - started)
-    store.fs.rm(f"{writer.dir}/_work", recursive=True)  # histograms and per-task token files of a committed version
+    store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # histograms and per-task token files of a committed version
     log.info("mix %s: %d tokens in %.1f s", recipe.name, manifest.counts["tokens"], time.time() - started)
     return StepResult(manifest, reused=False, metadata={"sources": manifest.stats["sources"]})
 
@@ -86,7 +87,7 @@ def _histograms(store: Store, writer: VersionWriter, layout: MixLayout, sources:
     """Each source's token histogram, summed over its shards' histograms one file at a time."""
     totals = [np.zeros(BINS, dtype=np.int64) for _ in range(sources)]
     for rank, shard in enumerate(layout.shards):
-        totals[shard.source] += np.load(io.BytesIO(store.get(f"{writer.dir}/_work/weights/{rank:05d}.npy")))
+        totals[shard.source] += np.load(io.BytesIO(store.get(f"{writer.dir}/{WORK}/weights/{rank:05d}.npy")))
     return totals
 
 
