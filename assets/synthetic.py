@@ -68,7 +68,7 @@ def synthetic(context: AssetExecutionContext, store: StoreResource, generator: G
     try:
         result = generation.generate_synthetic(
             factory_store, engine, dump=dump, recipe=recipe, config=synthetic_settings.step_config(),
-            run_id=context.run_id, logger=context.log,
+            run_id=context.run_id, logger=context.log, workers=synthetic_settings.workers,
         )
     except AllRejectedError as error:
         metadata = {"rejections": MetadataValue.json(error.rejections),

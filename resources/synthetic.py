@@ -17,6 +17,7 @@ class SyntheticSettingsResource(ConfigurableResource):
     max_documents: int | None = Field(default=None, description="cap on source documents per partition (demo sizes)")
     chunk_size: int = Field(default=32, description="documents per committed chunk: a preemption costs at most one")
     max_tokens: int | None = Field(default=None, description="overrides every recipe's max_tokens")
+    workers: int = Field(default=1, ge=1, description="worker processes (one engine, one GPU each) per partition: operational")
     empty_min_words: int | None = 10
     looping_max_repeat_share: float | None = 0.5
     copied_max_share: float | None = 0.7

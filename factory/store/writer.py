@@ -129,10 +129,10 @@ class VersionWriter:
         self.store.put(f"{self.dir}/{relpath}", data)
         return FileEntry(path=relpath, size=len(data), sha256=hashlib.sha256(data).hexdigest(), rows=rows)
 
-    def committed_parts(self) -> dict[int, dict[str, Any]]:
-        """Markers of the parts already committed by this or an earlier, interrupted run (read once, after
-        the tasks have run; writing a part through ``part()`` reads them again)."""
-        if self._parts is not None:
+    def committed_parts(self, refresh: bool = False) -> dict[int, dict[str, Any]]:
+        """Markers of the parts already committed by this or an earlier, interrupted run (read once and kept;
+        ``refresh`` after other processes committed parts; writing a part through ``part()`` refreshes too)."""
+        if self._parts is not None and not refresh:
             return self._parts
         found = {}
         for path in self.store.glob(f"{self.dir}/{PARTS_DIR}/part-*.json"):
