@@ -1,11 +1,14 @@
 """Synthetic rephrasing: `synthetic[dump x recipe]`, generated on the `gpu` pool, with checks.
 
 Recipes are dynamic partitions added from the recipe files (the recipe sensor, and the demo in
-process). The asset reads the configured source dataset (``deduped`` by default) of its dump,
-generates in chunks committed one by one, and reports diversity, rejections by reason and
-samples. A partition whose outputs are all rejected fails its blocking check and its run.
+process). The asset launches the generation behind Dagster Pipes (``workers.generate_synthetic``,
+through the ``gpu_launcher`` resource): it reads the configured source dataset (``deduped`` by
+default) of its dump in bounded batches, generates in chunks committed one by one (on N engines
+with ``workers``), and the asset reports diversity, rejections by reason and samples from the
+committed version. A partition whose outputs are all rejected fails its blocking check and its run.
 """
 
+import dataclasses
 import json
 
 from dagster import (
@@ -16,6 +19,7 @@ from dagster import (
     AssetExecutionContext,
     DynamicPartitionsDefinition,
     Failure,
+    MaterializeResult,
     MetadataValue,
     MultiPartitionKey,
     MultiPartitionsDefinition,
@@ -24,13 +28,13 @@ from dagster import (
 )
 
 from assets.partitions import dumps
-from assets.results import materialize_result
 from factory import generation
-from factory.generation import AllRejectedError, diversity_problems, load_recipe
+from factory.generation import diversity_problems, load_recipe
 from factory.generation.step import REJECTED
 from factory.store import Manifest, Store
 from resources import StoreResource
 from resources.generator import GeneratorResource
+from resources.gpu_launcher import GpuLauncherResource
 from resources.synthetic import SyntheticSettingsResource
 
 recipes = DynamicPartitionsDefinition(name="recipes")
@@ -58,57 +62,64 @@ def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
     description="One row per synthetic document: a source document of the dump rephrased by one recipe, with its lineage.",
 )
 def synthetic(context: AssetExecutionContext, store: StoreResource, generator: GeneratorResource,
-              synthetic_settings: SyntheticSettingsResource):
+              synthetic_settings: SyntheticSettingsResource, gpu_launcher: GpuLauncherResource):
+    """Generated outside this process: ``python -m workers.generate_synthetic`` behind Dagster Pipes, on this
+    machine or a GPU pod; the checks and the display metadata are read back from the committed version."""
     keys = context.partition_key.keys_by_dimension
     dump, recipe_name = keys["dump"], keys["recipe"]
-    factory_store = store.get()
     recipe = load_recipe(recipe_name)
-    engine = generator.lazy()
-    context.log.info(f"synthetic {dump}/{recipe.tag}: {engine.backend} {engine.model}")
-    try:
-        result = generation.generate_synthetic(
-            factory_store, engine, dump=dump, recipe=recipe, config=synthetic_settings.step_config(),
-            run_id=context.run_id, logger=context.log, workers=synthetic_settings.workers,
-        )
-    except AllRejectedError as error:
-        metadata = {"rejections": MetadataValue.json(error.rejections),
-                    "rejected_samples": MetadataValue.md(_samples_markdown(error.samples))}
-        yield AssetCheckResult(check_name="accepted_outputs", passed=False, severity=AssetCheckSeverity.ERROR,
-                               description=str(error), metadata=metadata)
-        raise Failure(description=str(error), metadata=metadata) from error
-    manifest = result.manifest
-    stats = manifest.stats
-    diversity = stats.get("diversity", {})
-    requests = manifest.counts.get("requests", 0)
-    rejections = stats.get("rejections", {})
-    yield materialize_result(
-        result,
-        recipe=recipe.tag,
-        follows=recipe.follows,
-        model=manifest.config.get("model", ""),
-        backend=manifest.config.get("backend", ""),
-        tokens_in=stats.get("tokens_in", 0),
-        tokens_out=stats.get("tokens_out", 0),
-        tokens_per_s=stats.get("tokens_per_s", 0.0),
-        accelerator_hours=MetadataValue.json(stats.get("accelerator_hours", {})),
-        accepted_share=round(manifest.counts.get("accepted", 0) / requests, 4) if requests else 0.0,
-        rejections=MetadataValue.json(rejections),
-        rejection_rates=MetadataValue.json({r: round(n / requests, 4) for r, n in rejections.items()} if requests else {}),
-        diversity=MetadataValue.json(diversity),
-        same_first_sentence_share=diversity.get("same_first_sentence_share", 0.0),
-        distinct_2=diversity.get("distinct_2", 0.0),
-        distinct_3=diversity.get("distinct_3", 0.0),
-        compression_ratio=diversity.get("compression_ratio", 0.0),
-        samples=MetadataValue.md(_samples_markdown(_read_samples(factory_store, manifest, "documents"))),
-        rejected_samples=MetadataValue.md(_samples_markdown(_read_samples(factory_store, manifest, REJECTED))),
-    )
+    engine_config = generator.generator_config()
+    context.log.info(f"synthetic {dump}/{recipe.tag}: {engine_config.backend} {engine_config.model}")
+    extras = {
+        **store.pipes_extras(), "dump": dump, "recipe": recipe_name, "workers": synthetic_settings.workers,
+        "generator": {k: v for k, v in dataclasses.asdict(engine_config).items() if k != "api_key"},
+        "synthetic": synthetic_settings.step_config().to_dict(),
+    }
+    invocation = gpu_launcher.run(context, "workers.generate_synthetic", extras)
+    for message in invocation.get_custom_messages():
+        if isinstance(message, dict) and "all_rejected" in message:
+            rejected = message["all_rejected"]
+            metadata = {"rejections": MetadataValue.json(rejected["rejections"]),
+                        "rejected_samples": MetadataValue.md(_samples_markdown(rejected["samples"]))}
+            yield AssetCheckResult(check_name="accepted_outputs", passed=False, severity=AssetCheckSeverity.ERROR,
+                                   description=rejected["message"], metadata=metadata)
+            raise Failure(description=rejected["message"], metadata=metadata)
+    reported = invocation.get_materialize_result()
+    factory_store = store.get()
+    manifest = factory_store.read_manifest("synthetic", {"dump": dump, "recipe": recipe_name},
+                                           str(reported.metadata["store_version"].value))
+    yield MaterializeResult(data_version=reported.data_version,
+                            metadata={**reported.metadata, **_display_metadata(factory_store, manifest, recipe)})
     yield accepted_outputs_check(manifest, synthetic_settings.min_accepted_share)
+    diversity = manifest.stats.get("diversity", {})
     problems = diversity_problems(diversity, synthetic_settings.diversity_thresholds())
     yield AssetCheckResult(
         check_name="diversity", passed=not problems, severity=AssetCheckSeverity.WARN,
         description="; ".join(problems) or f"{diversity.get('outputs', 0)} outputs within the diversity thresholds",
         metadata={"diversity": MetadataValue.json(diversity)},
     )
+
+
+def _display_metadata(store: Store, manifest: Manifest, recipe) -> dict:
+    stats = manifest.stats
+    diversity = stats.get("diversity", {})
+    requests = manifest.counts.get("requests", 0)
+    rejections = stats.get("rejections", {})
+    return {
+        "recipe": recipe.tag, "follows": recipe.follows, "model": manifest.config.get("model", ""),
+        "backend": manifest.config.get("backend", ""), "tokens_in": stats.get("tokens_in", 0),
+        "tokens_out": stats.get("tokens_out", 0), "tokens_per_s": stats.get("tokens_per_s", 0.0),
+        "accelerator_hours": MetadataValue.json(stats.get("accelerator_hours", {})),
+        "accepted_share": round(manifest.counts.get("accepted", 0) / requests, 4) if requests else 0.0,
+        "rejections": MetadataValue.json(rejections),
+        "rejection_rates": MetadataValue.json({r: round(n / requests, 4) for r, n in rejections.items()} if requests else {}),
+        "diversity": MetadataValue.json(diversity),
+        "same_first_sentence_share": diversity.get("same_first_sentence_share", 0.0),
+        "distinct_2": diversity.get("distinct_2", 0.0), "distinct_3": diversity.get("distinct_3", 0.0),
+        "compression_ratio": diversity.get("compression_ratio", 0.0),
+        "samples": MetadataValue.md(_samples_markdown(_read_samples(store, manifest, "documents"))),
+        "rejected_samples": MetadataValue.md(_samples_markdown(_read_samples(store, manifest, REJECTED))),
+    }
 
 
 def accepted_outputs_check(manifest: Manifest, min_accepted_share: float) -> AssetCheckResult:

@@ -2,8 +2,8 @@
 
 Demo sizes on a 2-core CPU: two recipes (FAQ, tutorial) on one dump (the one whose source has
 the most documents), ``DEMO_MAX_DOCUMENTS`` source pages each, ``DEMO_MAX_TOKENS`` per output,
-with the real vLLM backend. Both recipes run in this process, so they share one engine, which
-is shut down at the end of the stage to give its memory back to the training stages.
+with the real vLLM backend. Each recipe's run generates behind Dagster Pipes in a worker process
+with its own engine, which exits with it, so the memory is back before the training stages.
 """
 
 import logging

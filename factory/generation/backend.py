@@ -130,6 +130,12 @@ class LazyGenerator(Generator):
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         return self.engine.generate(requests)
 
+    def close(self) -> None:
+        """Close the engine if it was loaded (an engine shared through a cache must not be closed this way)."""
+        if self._engine is not None:
+            self._engine.close()
+            self._engine = None
+
 
 def load_generator(config: GeneratorConfig) -> Generator:
     """The backend named in the config, loaded (imports of vllm/torch happen here, not before)."""

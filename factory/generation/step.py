@@ -71,6 +71,15 @@ class SyntheticConfig:
         if self.max_documents is not None and self.max_documents < 1:
             raise ValueError(f"max_documents must be >= 1 or None (all), got {self.max_documents}")
 
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON types: ``from_dict`` rebuilds the same config (e.g. in a Pipes worker)."""
+        return {"source_asset": self.source_asset, "max_documents": self.max_documents, "chunk_size": self.chunk_size,
+                "max_tokens": self.max_tokens, "checks": self.checks.to_dict()}
+
+    @classmethod
+    def from_dict(cls, raw: dict[str, Any]) -> SyntheticConfig:
+        return cls(**{**raw, "checks": OutputChecks.from_dict(raw.get("checks", {}))})
+
 
 def model_identity(model: str) -> str:
     """A local folder counts by its name (same weights on every machine), an HF id as itself."""

@@ -1,4 +1,5 @@
-"""The `synthetic` asset through Dagster: two recipes on one vLLM engine, metadata, checks, loud failure."""
+"""The `synthetic` asset through Dagster: two recipes generated behind Dagster Pipes with real vLLM,
+metadata, checks, loud failure."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dagster import DagsterInstance, materialize
 from assets.synthetic import synthetic, synthetic_key
 from generation_helpers import DUMP, write_source
 from resources import StoreResource
+from resources.gpu_launcher import GpuLauncherResource
 from resources.synthetic import SyntheticSettingsResource
 
 RECIPES = ["finephrase_faq", "finephrase_tutorial"]
@@ -22,7 +24,7 @@ def instance():
 
 
 def run(instance, root, generator, recipe, **settings):
-    resources = {"store": StoreResource(root=root), "generator": generator,
+    resources = {"store": StoreResource(root=root), "generator": generator, "gpu_launcher": GpuLauncherResource(),
                  "synthetic_settings": SyntheticSettingsResource(**{"max_documents": 3, "chunk_size": 2, "max_tokens": 48, "empty_min_words": 3,
                                                                    "truncated": "trim", **settings})}
     return materialize([synthetic], partition_key=synthetic_key(DUMP, recipe), resources=resources, instance=instance,
@@ -30,13 +32,14 @@ def run(instance, root, generator, recipe, **settings):
 
 
 @pytest.mark.slow
-def test_two_recipes_materialize_on_one_engine_with_diversity_metadata_and_checks(instance, tmp_path, c4_docs, vllm_resource):
+def test_two_recipes_materialize_behind_pipes_with_diversity_metadata_and_checks(instance, tmp_path, c4_docs, smollm2_dir):
     from factory.store import Store
-    from resources.generator import loaded_engines
+    from resources.generator import GeneratorResource, loaded_engines
 
     root = str(tmp_path / "store")
     write_source(Store(root), c4_docs[:8])
-    engine = vllm_resource.get()
+    vllm_resource = GeneratorResource(backend="vllm", model=str(smollm2_dir))
+    engines_before = loaded_engines()
     for recipe in RECIPES:
         result = run(instance, root, vllm_resource, recipe)
         assert result.success, recipe
@@ -53,13 +56,16 @@ def test_two_recipes_materialize_on_one_engine_with_diversity_metadata_and_check
         evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
         assert set(evaluations) == {"accepted_outputs", "diversity"}
         assert evaluations["accepted_outputs"].passed
-    assert vllm_resource.get() is engine and loaded_engines() == 1, "one engine serves every recipe of the process"
+        assert meta["store_version"].value and meta["content_hash"].value  # reported by the worker through Pipes
+    assert loaded_engines() == engines_before, "the engine ran in the worker process, not in the run's"
 
 
 @pytest.mark.slow
-def test_an_all_rejected_partition_fails_its_check_and_its_run(instance, tmp_path, c4_docs, vllm_resource):
+def test_an_all_rejected_partition_fails_its_check_and_its_run(instance, tmp_path, c4_docs, smollm2_dir):
     from factory.store import Store
+    from resources.generator import GeneratorResource
 
+    vllm_resource = GeneratorResource(backend="vllm", model=str(smollm2_dir))
     root = str(tmp_path / "store")
     write_source(Store(root), c4_docs[:3])
     result = run(instance, root, vllm_resource, "finephrase_faq", max_tokens=16, truncated="reject", empty_min_words=10_000)
