@@ -32,6 +32,7 @@ from factory import generation
 from factory.generation import diversity_problems, load_recipe
 from factory.generation.step import REJECTED
 from factory.store import Manifest, Store
+from factory.store.sample_rows import first_rows
 from resources import StoreResource
 from resources.generator import GeneratorResource
 from resources.gpu_launcher import GpuLauncherResource
@@ -40,6 +41,8 @@ from resources.synthetic import SyntheticSettingsResource
 recipes = DynamicPartitionsDefinition(name="recipes")
 synthetic_partitions = MultiPartitionsDefinition({"dump": dumps, "recipe": recipes})
 SAMPLES = 3
+REJECTED_SCAN = 500  # rejected rows looked at for one sample per reason
+SAMPLE_COLUMNS = ["source_id", "text", "metadata"]
 
 
 def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
@@ -135,19 +138,17 @@ def accepted_outputs_check(manifest: Manifest, min_accepted_share: float) -> Ass
 
 
 def _read_samples(store: Store, manifest: Manifest, table: str) -> list[dict]:
-    if not manifest.files_under(table):
-        return []
-    rows = store.read_table(manifest, table)
-    if not rows.num_rows:
-        return []
-    if table == REJECTED:  # one sample per reason
-        seen, picked = set(), []
-        for row in rows.to_pylist():
-            if row["reason"] not in seen:
-                seen.add(row["reason"])
-                picked.append(row)
-        return picked
-    return rows.slice(0, SAMPLES).to_pylist()
+    """A few rows to show (a bounded read): the first outputs, or one rejected output per reason."""
+    base = store.version_dir(manifest.asset, manifest.partition, manifest.version)
+    paths = [entry.path for entry in manifest.files_under(table)]
+    if table != REJECTED:
+        return first_rows(store, base, paths, SAMPLES, SAMPLE_COLUMNS)
+    seen, picked = set(), []
+    for row in first_rows(store, base, paths, REJECTED_SCAN, SAMPLE_COLUMNS + ["reason"]):
+        if row["reason"] not in seen:
+            seen.add(row["reason"])
+            picked.append(row)
+    return picked
 
 
 def _samples_markdown(samples: list[dict]) -> str:

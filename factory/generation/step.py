@@ -33,12 +33,15 @@ from factory.generation.diversity import diversity_metrics
 from factory.generation.recipes import Recipe
 from factory.models import count_tokens
 from factory.steps import StepResult, reuse_committed
-from factory.store import Store, tables
+from factory.store import Store
+from factory.store.sample_rows import first_rows
 
 log = logging.getLogger(__name__)
 ASSET = "synthetic"
 CODE_VERSION = "1"
 REJECTED = "rejected"
+# Diversity is measured on the first outputs, so the driver reads a bounded sample, not the partition.
+DIVERSITY_SAMPLE = 5000
 LINEAGE_FIELDS = [
     ("source_id", pa.string()), ("recipe", pa.string()), ("recipe_version", pa.int64()), ("model", pa.string()),
     ("sampling", pa.string()), ("seed", pa.int64()),
@@ -160,19 +163,19 @@ def generate_synthetic(
     stats = _summarize(parts, run_started, generated_tokens, generated_s, resumed=len(done))
     if counts["requests"] and not counts["accepted"]:
         rejections = {r: counts[f"rejected_{r}"] for r in REASONS if counts[f"rejected_{r}"]}
-        samples = _read_table(store, writer.dir, parts, REJECTED).slice(0, 3).select(["source_id", "reason", "text"]).to_pylist()
+        samples = _first_rows(store, writer.dir, parts, REJECTED, 3, ["source_id", "reason", "text"])
         raise AllRejectedError(
             f"synthetic {dump}/{recipe.name}: all {counts['requests']} outputs were rejected ({rejections}); nothing committed. "
             f"Inspect the rejected outputs under {store.uri(writer.dir)}/{REJECTED}/, then loosen the thresholds in the "
             "step's checks config, fix the recipe's prompt, or use a larger model",
             rejections, samples,
         )
-    accepted = _read_table(store, writer.dir, parts, DOCUMENTS)
-    texts, lengths = accepted.column("text").to_pylist(), accepted.column("tokens").to_pylist()
+    accepted = _first_rows(store, writer.dir, parts, DOCUMENTS, DIVERSITY_SAMPLE, ["source_id", "text", "tokens"])
+    texts, lengths = [row["text"] for row in accepted], [row["tokens"] for row in accepted]
     stats["diversity"] = diversity_metrics(texts, lengths) if texts else {"outputs": 0}
     stats["rejections"] = {r: counts.get(f"rejected_{r}", 0) for r in REASONS}
     manifest = writer.commit(counts=dict(counts), stats=stats)
-    samples = accepted.slice(0, 3).select(["source_id", "text"]).to_pylist()
+    samples = [{"source_id": row["source_id"], "text": row["text"]} for row in accepted[:3]]
     return StepResult(manifest, reused=False, metadata={"samples": samples})
 
 
@@ -298,10 +301,8 @@ def _summarize(parts: dict[int, dict], run_started: float, run_tokens: int, run_
     }
 
 
-def _read_table(store: Store, version_dir: str, parts: dict[int, dict], name: str) -> pa.Table:
-    """One table over the committed parts of a version that has no manifest yet."""
+def _first_rows(store: Store, version_dir: str, parts: dict[int, dict], name: str, count: int, columns: list[str]) -> list[dict]:
+    """Up to ``count`` rows of a table over the committed parts (no manifest yet), read in bounded batches."""
     prefix = name + "/"
-    pieces = [tables.decode(store.get(f"{version_dir}/{f['path']}"), f["path"])
-              for index in sorted(parts) for f in parts[index]["files"] if f["path"].startswith(prefix)]
-    schema = SYNTHETIC_SCHEMA if name == DOCUMENTS else REJECTED_SCHEMA
-    return pa.concat_tables(pieces, promote_options="default") if pieces else schema.empty_table()
+    paths = [f["path"] for index in sorted(parts) for f in parts[index]["files"] if f["path"].startswith(prefix)]
+    return first_rows(store, version_dir, paths, count, columns)

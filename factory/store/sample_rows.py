@@ -16,7 +16,8 @@ def first_rows(store, version_dir: str, paths: list[str], count: int, columns: l
         with store.fs.open(f"{version_dir}/{path}", "rb") as handle:
             parquet = pq.ParquetFile(handle)
             present = [c for c in columns if c in parquet.schema_arrow.names]
-            for batch in parquet.iter_batches(batch_size=count - len(rows), columns=present):
+            for batch in parquet.iter_batches(batch_size=min(count - len(rows), 4096), columns=present):
                 rows.extend(batch.to_pylist())
-                break
+                if len(rows) >= count:
+                    break
     return rows
