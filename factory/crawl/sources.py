@@ -5,7 +5,8 @@ Two kinds of source:
   ``<base_url>/crawl-data/<dump>/warc.paths.gz`` (base ``https://data.commoncrawl.org/`` or
   ``s3://commoncrawl/``, or any mirror laid out the same way).
 - ``prefix``: local or S3 folders; each subfolder holding crawl files is a dump, and a folder
-  that holds crawl files itself is one dump named after it.
+  that holds crawl files itself is one dump named after it (``dump=X`` folders, the store's own
+  Hive-style layout, name the dump ``X``).
 
 A file's chunk is a stable hash of its path inside the dump, mod K: new files never move old
 ones, so a chunk's committed versions stay valid when a dump grows.
@@ -154,11 +155,11 @@ class CrawlSource:
                 raise CrawlSourceError(f"crawl folder {uri!r} does not exist: point FACTORY_CRAWL at a folder of dumps")
             entries = fs.ls(root, detail=True)
             if any(e["type"] == "file" and file_format(e["name"]) for e in entries):
-                yield root.rstrip("/").rsplit("/", 1)[-1], _join(uri, "")
+                yield dump_name(root.rstrip("/").rsplit("/", 1)[-1]), _join(uri, "")
             for entry in entries:
                 if entry["type"] == "directory" and self._has_crawl_files(fs, entry["name"]):
-                    name = entry["name"].rstrip("/").rsplit("/", 1)[-1]
-                    yield name, _join(uri, name)
+                    folder = entry["name"].rstrip("/").rsplit("/", 1)[-1]
+                    yield dump_name(folder), _join(uri, folder)
 
     @staticmethod
     def _has_crawl_files(fs, path: str) -> bool:
@@ -253,6 +254,11 @@ class _HashingReader:
     def drain(self) -> None:
         while self.read(1 << 20):
             pass
+
+
+def dump_name(folder: str) -> str:
+    """The dump a folder holds: its name, less a Hive-style ``dump=`` prefix (the store's own layout)."""
+    return folder.removeprefix("dump=")
 
 
 def _join(base: str, rel: str) -> str:

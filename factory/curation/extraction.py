@@ -17,13 +17,55 @@ from datatrove.utils.typeshelper import StatHints
 
 from factory.curation.reader import NEEDS_EXTRACTION
 
+# A loaded machine (8 runs on 2 cores) took longer than a page's timeout to start the worker, and
+# datatrove then dropped the page as a "timeout": starting is given its own, longer budget.
+STARTUP_TIMEOUT = 120.0
+
+
+class ExtractorStartError(RuntimeError):
+    """The extraction worker process did not start: a machine problem, not a bad page."""
+
+
+class HardenedSandbox(ExtractorSandbox):
+    """datatrove's sandbox with an idempotent cleanup (its own raised ``'NoneType' object has no attribute
+    'terminate'`` under load, hiding the real error) and a start that fails loudly instead of dropping pages."""
+
+    def __init__(self, timeout: float, startup_timeout: float = STARTUP_TIMEOUT):
+        super().__init__(timeout=timeout, warmup_text="")
+        self.startup_timeout = startup_timeout
+
+    def _cleanup_process(self):
+        process, connections = self.process, (self.parent_conn, self.child_conn)
+        self.process = self.parent_conn = self.child_conn = None
+        for connection in connections:
+            if connection is not None:
+                connection.close()
+        if process is not None:
+            process.terminate()
+            process.join(timeout=0.1)
+            if process.is_alive():
+                process.kill()
+
+    def _ensure_process(self, extract_fn):
+        page_timeout, self.timeout = self.timeout, max(self.timeout, self.startup_timeout)
+        try:
+            super()._ensure_process(extract_fn)
+        except TimeoutError as error:
+            raise ExtractorStartError(
+                f"the extraction worker did not start within {self.timeout:.0f} s: the machine is overloaded "
+                "(lower concurrent runs or tasks per node) or the extractor cannot import"
+            ) from error
+        finally:
+            self.timeout = page_timeout
+
 
 class HtmlExtractor(BaseExtractor):
     name = "⛏ Extraction"
 
     def __init__(self, extractor: str = "trafilatura", favour_precision: bool = True, timeout: float = 5.0,
-                 exclusion_writer=None):
+                 exclusion_writer=None, startup_timeout: float = STARTUP_TIMEOUT):
         super().__init__(timeout)
+        self.startup_timeout = startup_timeout
         if extractor not in ("trafilatura", "resiliparse"):
             raise ValueError(f"extractor must be 'trafilatura' or 'resiliparse', got {extractor!r}")
         self.extractor, self.favour_precision = extractor, favour_precision
@@ -48,7 +90,7 @@ class HtmlExtractor(BaseExtractor):
     def run(self, data: DocumentsPipeline, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         self._parent_pid = os.getpid()
         writer_context = self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext()
-        with writer_context as writer, ExtractorSandbox(timeout=self.timeout, warmup_text="") as sandbox:
+        with writer_context as writer, HardenedSandbox(self.timeout, self.startup_timeout) as sandbox:
             for doc in data:
                 self.stat_update(StatHints.total)
                 if not doc.metadata.pop(NEEDS_EXTRACTION, False):
@@ -59,6 +101,8 @@ class HtmlExtractor(BaseExtractor):
                 with self.track_time():
                     try:
                         doc.text = (sandbox.process_document(doc.text, self._extract_in_sandbox) or "").strip()
+                    except ExtractorStartError:
+                        raise
                     except TimeoutError:
                         reason = "timeout"
                     except EOFError:

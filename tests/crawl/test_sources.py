@@ -27,6 +27,17 @@ def test_a_folder_holding_crawl_files_itself_is_one_dump(shared_data):
     assert source.describe(crawl_file).records == 10_892
 
 
+def test_hive_style_dump_folders_name_the_dump_without_the_prefix(tmp_path, web_data):
+    """A folder laid out like the store (``dump=HOLDOUT-01``) is the dump ``HOLDOUT-01``, a key Dagster accepts."""
+    (tmp_path / "dump=HOLDOUT-01").mkdir()
+    for name in ("whirlwind.warc.gz", "whirlwind.warc.wet.gz"):
+        (tmp_path / "dump=HOLDOUT-01" / name).symlink_to(web_data / "whirlwind" / name)
+    source = parse_source(str(tmp_path))
+    assert source.list_dumps() == ["HOLDOUT-01"]
+    assert {f.relpath for f in source.list_files("HOLDOUT-01")} == {"whirlwind.warc.gz", "whirlwind.warc.wet.gz"}
+    assert all("/dump=HOLDOUT-01/" in f.url for f in source.list_files("HOLDOUT-01"))  # read from the real folder
+
+
 def test_real_warc_records_counted_and_wget_angle_brackets_stripped(web_data):
     source = parse_source(str(web_data))
     described = {f.relpath: source.describe(f) for f in source.list_files("dolma")}
