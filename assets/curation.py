@@ -7,11 +7,10 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     MetadataValue,
-    MultiToSingleDimensionPartitionMapping,
     asset,
 )
 
-from assets.partitions import crawl_partition, crawl_partitions, dumps
+from assets.partitions import by_dump, crawl_partition, crawl_partitions, dumps
 from assets.results import materialize_result
 from factory import curation, dedup, settings
 from factory.crawl.sources import chunk_keys
@@ -64,7 +63,7 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
 
 @asset(
     partitions_def=dumps,
-    deps=[AssetDep("filtered", partition_mapping=MultiToSingleDimensionPartitionMapping(partition_dimension_name="dump"))],
+    deps=[AssetDep("filtered", partition_mapping=by_dump())],
     code_version=dedup.CODE_VERSION,
     group_name="curation",
     kinds={"datatrove", "parquet"},

@@ -18,7 +18,7 @@ from factory.dedup.step import crawled_chunks
 from resources import StoreResource
 
 deduped_job = define_asset_job(
-    "deduped_job", selection=AssetSelection.assets("deduped"), partitions_def=dumps,
+    "deduped_job", selection=AssetSelection.assets("deduped"),
     description="Exact and MinHash dedup of every chunk of one dump.",
 )
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dagster import AssetSelection, define_asset_job
 
-from assets.partitions import crawl_partitions
 
 # Every asset partitioned by (dump, chunk): one run per new or changed chunk.
 CRAWL_LEVEL_ASSETS = ["raw_crawl", "filtered"]
@@ -12,6 +11,5 @@ CRAWL_LEVEL_ASSETS = ["raw_crawl", "filtered"]
 crawl_job = define_asset_job(
     "crawl_job",
     selection=AssetSelection.assets(*CRAWL_LEVEL_ASSETS),
-    partitions_def=crawl_partitions,
     description="Index the raw crawl files of one (dump, chunk) and curate them.",
 )

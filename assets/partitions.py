@@ -7,12 +7,15 @@ dump x chunk and dump-level assets fan in over all chunks of a dump.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 from dagster import (
+    BetaWarning,
     DynamicPartitionsDefinition,
     MultiPartitionKey,
     MultiPartitionsDefinition,
+    MultiToSingleDimensionPartitionMapping,
     StaticPartitionsDefinition,
 )
 
@@ -36,6 +39,14 @@ class CrawlPartition:
     @property
     def dagster_key(self) -> MultiPartitionKey:
         return MultiPartitionKey({"dump": self.dump, "chunk": self.chunk})
+
+
+def by_dump() -> MultiToSingleDimensionPartitionMapping:
+    """Maps a (dump, x) partition to its dump's. Beta in Dagster 1.13, and used on purpose: its warning
+    would otherwise repeat in every run and step process that loads the definitions."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", BetaWarning)
+        return MultiToSingleDimensionPartitionMapping(partition_dimension_name="dump")
 
 
 def crawl_partition(partition_key) -> CrawlPartition:

@@ -30,11 +30,11 @@ from resources.trainer import MixRecipesResource
 GPU_TAGS = {"factory/pool": "gpu"}
 
 mix_job = define_asset_job(
-    "mix_job", selection=AssetSelection.assets("mixed"), partitions_def=mixes,
+    "mix_job", selection=AssetSelection.assets("mixed"),
     description="Sample, shuffle and tokenize one mix into training shards.",
 )
 proxy_job = define_asset_job(
-    "proxy_job", selection=AssetSelection.assets("proxy_model", "proxy_eval"), partitions_def=mixes,
+    "proxy_job", selection=AssetSelection.assets("proxy_model", "proxy_eval"),
     description="Train a proxy model on one mix and evaluate it (GPU pool).",
 )
 leaderboard_job = define_asset_job(

@@ -23,11 +23,10 @@ from dagster import (
     MetadataValue,
     MultiPartitionKey,
     MultiPartitionsDefinition,
-    MultiToSingleDimensionPartitionMapping,
     asset,
 )
 
-from assets.partitions import dumps
+from assets.partitions import by_dump, dumps
 from factory import generation
 from factory.generation import diversity_problems, load_recipe
 from factory.generation.step import REJECTED
@@ -51,7 +50,7 @@ def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
 
 @asset(
     partitions_def=synthetic_partitions,
-    deps=[AssetDep("deduped", partition_mapping=MultiToSingleDimensionPartitionMapping(partition_dimension_name="dump"))],
+    deps=[AssetDep("deduped", partition_mapping=by_dump())],
     code_version=generation.CODE_VERSION,
     pool="gpu",
     group_name="synthetic",

@@ -21,14 +21,14 @@ from dagster import (
 )
 
 from assets.partitions import dumps
-from assets.synthetic import recipes, synthetic_key, synthetic_partitions
+from assets.synthetic import recipes, synthetic_key
 from factory.documents import dump_partition
 from factory.generation import load_recipes
 from resources import StoreResource
 from resources.synthetic import SyntheticSettingsResource
 
 synthetic_job = define_asset_job(
-    "synthetic_job", selection=AssetSelection.assets("synthetic"), partitions_def=synthetic_partitions,
+    "synthetic_job", selection=AssetSelection.assets("synthetic"),
     description="Rephrase one dump's source documents with one recipe (GPU pool).",
 )
 
