@@ -1,7 +1,6 @@
 # The two commands of the README. Both create .venv when it is missing or out of date.
 VENV ?= .venv
 STAMP := $(VENV)/.installed
-export FACTORY_CRAWL ?= ../shared/data/web,../shared/data/classification/weborganizer
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 

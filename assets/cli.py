@@ -14,34 +14,35 @@ from factory.cli import app, console
 
 
 @app.command()
-def demo(
-    max_files_per_dump: int | None = typer.Option(None, help="cap files per dump (all by default)"),
-) -> None:
-    """Run the main job on the embedded default: local store, SQLite instance, no servers."""
+def demo() -> None:
+    """Run the main job on the embedded default (local store, SQLite instance, no servers), sized by factory.yaml."""
     from rich.table import Table
 
-    from assets.demo import run_demo
+    from assets.demo import DemoStepError, run_demo
     from factory.crawl import CrawlSourceError
 
     crawl = settings.crawl_uri()
     if not crawl:
         console.print(
-            "[red]No crawl source.[/] Set FACTORY_CRAWL to a folder of crawl dumps (subfolders of "
-            "*.warc.gz / *.warc.wet.gz / *.jsonl.gz files), e.g. FACTORY_CRAWL=../shared/data/web, "
+            "[red]No crawl source.[/] Set crawl_source in factory.yaml, or FACTORY_CRAWL, to a folder of crawl dumps "
+            "(subfolders of *.warc.gz / *.warc.wet.gz / *.jsonl.gz files), e.g. ../shared/data/web, "
             "or to commoncrawl:CC-MAIN-2024-18 when online."
         )
         raise typer.Exit(2)
     started = time.time()
     try:
-        report = run_demo(max_files_per_dump=max_files_per_dump)
-    except CrawlSourceError as error:
+        report = run_demo()
+    except (CrawlSourceError, settings.SettingsError) as error:
         console.print(f"[red]{error}[/]")
-        raise typer.Exit(2) from error
+        raise typer.Exit(2) from None
+    except DemoStepError as error:
+        console.print(f"[red]The demo stopped: {error}[/]\nFix the cause and run it again: finished steps are reused.")
+        raise typer.Exit(1) from None
     table = Table("asset", "partition", "version", "reused", "run s", title=f"store: {settings.store_root()}")
     for asset, partition, version, reused, seconds in report.rows:
         table.add_row(asset, partition, version, "yes" if reused else "new", f"{seconds:.1f}")
     console.print(table)
-    console.print(f"demo finished in {time.time() - started:.0f} s; try: factory lineage raw_crawl dump=olmo_c4/chunk=000")
+    console.print(f"demo finished in {time.time() - started:.0f} s; try: factory lineage leaderboard; make ui")
 
 
 @app.command()

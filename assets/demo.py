@@ -1,24 +1,32 @@
-"""The README's main job, in process: what the sensors would do, then every stage in order.
+"""The README's main job, in process: each sensor ticks as the daemon would, then its runs execute.
 
-The crawl sensor is evaluated against the embedded instance, its dynamic partitions added and
-its run requests executed; later stages materialize the per-dump and per-mix assets the same
-way. Re-running is cheap: unchanged partitions reuse their committed versions.
+The demo builds nothing of its own: its resources are the Definitions' (from `factory.yaml`), each
+sensor starts from the cursor the instance keeps for it and stores the one it returns, and each
+run carries the sensor's name and run key. So after the demo, the UI, the `dagster` CLI and the
+daemon's sensors find the same versions committed and the same requests already made: nothing
+is computed twice. Re-running is cheap: unchanged partitions reuse their committed versions.
+A failed step stops the demo with the step and its error.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from dagster import DagsterInstance, Definitions, build_sensor_context
+from dagster import DagsterInstance, Definitions, RunRequest, SensorDefinition, build_sensor_context
+from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from assets.instance import ensure_dagster_home
+from assets.sensor_cursors import SensorCursors, sensor_cursors
 from factory import settings
 
 log = logging.getLogger(__name__)
+
+
+class DemoStepError(RuntimeError):
+    """A run of the demo failed: which job, which partition, which step, and why."""
 
 
 @dataclass
@@ -33,8 +41,11 @@ class DemoReport:
 class DemoContext:
     defs: Definitions
     instance: DagsterInstance
-    report: DemoReport
-    max_files_per_dump: int | None = None
+    cursors: SensorCursors
+    report: DemoReport = field(default_factory=DemoReport)
+
+    def resource(self, key: str):
+        return self.defs.resources[key]
 
 
 Stage = Callable[[DemoContext], None]
@@ -42,13 +53,15 @@ Stage = Callable[[DemoContext], None]
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
 
-def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None,
-            run_config: dict | None = None) -> None:
+def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None) -> None:
     """Execute one partition of a job in process and record what each asset materialized."""
     started = time.time()
     result = ctx.defs.resolve_job_def(job_name).execute_in_process(
-        partition_key=partition_key, instance=ctx.instance, tags=tags or {}, run_config={**QUIET_RUN_CONFIG, **(run_config or {})}
+        partition_key=partition_key, instance=ctx.instance, tags=tags or {}, run_config=QUIET_RUN_CONFIG,
+        raise_on_error=False,
     )
+    if not result.success:
+        raise DemoStepError(f"{job_name} for partition {partition_key} failed (run {result.run_id}):\n" + _failures(result))
     seconds = time.time() - started
     for event in result.get_asset_materialization_events():
         mat = event.event_specific_data.materialization
@@ -59,75 +72,99 @@ def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str]
         )
 
 
-def crawl_stage(ctx: DemoContext) -> None:
-    """The crawl sensor's evaluation, applied: new dumps become partitions, each chunk run executes."""
-    from assets.sensors import crawl_sensor
-    from resources import CrawlResource
+def _failures(result) -> str:
+    """Each failed step with its error's message and the innermost cause (a Dagster step error can chain in a
+    loop, which made rich's traceback printer spin forever: only messages are printed here)."""
+    lines = []
+    for event in result.get_step_failure_events():
+        error = event.event_specific_data.error
+        cause = error
+        while cause.cause is not None and cause.cause is not cause and len(lines) < 50:
+            cause = cause.cause
+        detail = f" (cause: {cause.cls_name}: {cause.message.strip()})" if cause is not error else ""
+        lines.append(f"  step {event.step_key}: {error.cls_name}: {error.message.strip()}{detail}")
+    return "\n".join(lines) or "  (no step failed: see the run's logs in the UI)"
 
-    crawl = CrawlResource(max_files_per_dump=ctx.max_files_per_dump)
-    sensor_context = build_sensor_context(instance=ctx.instance, resources={"crawl": crawl})
-    result = crawl_sensor(sensor_context)
+
+def tick(ctx: DemoContext, sensor: SensorDefinition) -> tuple[list[RunRequest], str | None]:
+    """One evaluation of ``sensor`` from its stored cursor, its new partitions added; the new cursor is returned,
+    to be stored once its runs succeeded (a failed demo then asks again on the next try)."""
+    context = build_sensor_context(instance=ctx.instance, cursor=ctx.cursors.get(sensor.name), sensor_name=sensor.name,
+                                   resources=ctx.defs.resources)
+    result = sensor(context)
     for request in getattr(result, "dynamic_partitions_requests", None) or []:
         ctx.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
-    for run in getattr(result, "run_requests", None) or []:
-        run_job(ctx, "crawl_job", run.partition_key, tags=run.tags)
+    return list(getattr(result, "run_requests", None) or []), getattr(result, "cursor", None)
+
+
+def run_sensor(ctx: DemoContext, sensor: SensorDefinition, job_name: str) -> None:
+    """A sensor's tick and its runs, tagged like the daemon's so that it never requests them again."""
+    requests, cursor = tick(ctx, sensor)
+    for request in requests:
+        tags = {**request.tags, SENSOR_NAME_TAG: sensor.name, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})}
+        run_job(ctx, job_name, request.partition_key, tags=tags)
+    ctx.cursors.set(sensor.name, cursor)
+
+
+def crawl_stage(ctx: DemoContext) -> None:
+    """New dumps become partitions; each new chunk's run indexes and curates it (raw_crawl, filtered)."""
+    from assets.sensors import crawl_sensor
+
+    run_sensor(ctx, crawl_sensor, "crawl_job")
 
 
 def curation_stage(ctx: DemoContext) -> None:
-    """`filtered` ran with each crawl chunk; the deduped sensor's evaluation, applied: one run per dump."""
+    """One dedup run per dump whose chunks all have new `filtered` versions."""
     from assets.curation_sensors import deduped_sensor
-    from resources import StoreResource
 
-    result = deduped_sensor(build_sensor_context(instance=ctx.instance, resources={"store": StoreResource()}))
-    for run in getattr(result, "run_requests", None) or []:
-        run_job(ctx, "deduped_job", run.partition_key, tags=run.tags)
+    run_sensor(ctx, deduped_sensor, "deduped_job")
 
-
-# The demo's curation size: the first 3,000 records of a chunk (the WebOrganizer file is one chunk of
-# 10,892 pages) keep the stage at a few minutes on 2 cores and still give ~1.5M tokens after dedup.
-DEMO_CURATION_MAX_DOCUMENTS_PER_FILE = "3000"
 
 def synthetic_stage(ctx: DemoContext) -> None:
-    """Recipe partitions from the recipe files, then two recipes on one dump with vLLM (sizes in assets.synthetic_demo)."""
-    from assets.synthetic_demo import run_synthetic_stage
+    """Recipe partitions from the recipe files, then the configured recipes on the configured dumps, with vLLM."""
+    from assets.synthetic_sensors import recipe_sensor, synthetic_sensor
+    from resources.generator import close_engines
 
-    run_synthetic_stage(ctx, run_job)
+    tick(ctx, recipe_sensor)
+    try:
+        run_sensor(ctx, synthetic_sensor, "synthetic_job")
+    finally:
+        close_engines()
 
 
 def mix_stage(ctx: DemoContext) -> None:
-    """Mix partitions from the recipe files; the demo mixes sampled and tokenized (assets.proxy_demo)."""
-    from assets.proxy_demo import run_mix_stage
+    """Mix partitions from the recipe files; one `mixed` run per buildable mix."""
+    from assets.proxy_sensors import mix_sensor
 
-    run_mix_stage(ctx, run_job)
+    run_sensor(ctx, mix_sensor, "mix_job")
 
 
 def proxy_stage(ctx: DemoContext) -> None:
-    """The training sensor's requests: one proxy_model + proxy_eval run per new mix version."""
-    from assets.proxy_demo import run_proxy_stage
+    """One proxy_model + proxy_eval run per new mix version."""
+    from assets.proxy_sensors import training_sensor
 
-    run_proxy_stage(ctx, run_job)
+    run_sensor(ctx, training_sensor, "proxy_job")
 
 
 def leaderboard_stage(ctx: DemoContext) -> None:
-    from assets.proxy_demo import run_leaderboard_stage
-
-    run_leaderboard_stage(ctx, run_job)
+    run_job(ctx, "leaderboard_job", None)
 
 
 STAGES: list[tuple[str, Stage]] = [("crawl", crawl_stage), ("curation", curation_stage), ("synthetic", synthetic_stage),
                                    ("mix", mix_stage), ("proxy", proxy_stage), ("leaderboard", leaderboard_stage)]
 
 
-def run_demo(max_files_per_dump: int | None = None) -> DemoReport:
+def run_demo(stages: list[tuple[str, Stage]] | None = None) -> DemoReport:
     settings.set_offline_defaults()
-    os.environ.setdefault("FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE", DEMO_CURATION_MAX_DOCUMENTS_PER_FILE)
     ensure_dagster_home()
     from assets.definitions import defs
 
-    ctx = DemoContext(defs, DagsterInstance.get(), DemoReport(), max_files_per_dump)
-    for name, stage in STAGES:
-        started = time.time()
-        log.info("stage %s ...", name)
-        stage(ctx)
-        log.info("stage %s done in %.1f s", name, time.time() - started)
+    instance = DagsterInstance.get()
+    with sensor_cursors(instance) as cursors:
+        ctx = DemoContext(defs, instance, cursors)
+        for name, stage in stages or STAGES:
+            started = time.time()
+            log.info("stage %s ...", name)
+            stage(ctx)
+            log.info("stage %s done in %.1f s", name, time.time() - started)
     return ctx.report

@@ -57,6 +57,8 @@ def synthetic_sensor(context: SensorEvaluationContext, store: StoreResource, syn
                     if r in recipe_files and (wanted is None or r in wanted)]
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
+        if synthetic_settings.dumps is not None and dump not in synthetic_settings.dumps:
+            continue
         source = factory_store.current(source_asset, dump_partition(dump))
         if source is None:
             continue

@@ -1,15 +1,28 @@
-"""Where the factory keeps things, read from the environment with local defaults.
+"""Where the factory keeps things and how big its runs are: the environment, then the settings file.
 
 Everything lives under one home folder (``FACTORY_HOME``, default ``./.factory``) unless a
 variable points a part elsewhere, so a fresh checkout runs with no configuration at all.
+
+The settings file (``FACTORY_SETTINGS``, default ``./factory.yaml`` when it exists; ``none`` for
+no file) holds the crawl source and the resources' settings. The demo, the UI (``dagster dev``),
+the ``dagster`` CLI and the sensors all build their resources from it, so they compute the same
+versions and a partition one of them made is a no-op for the others. An environment variable
+(``FACTORY_CRAWL``...) beats the file.
 """
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 DEFAULT_HOME = ".factory"
+DEFAULT_SETTINGS_FILE = "factory.yaml"
+SETTINGS_KEYS = ("crawl_source", "resources")
+
+
+class SettingsError(ValueError):
+    """A settings file that cannot be read or has unknown keys."""
 
 
 def home() -> Path:
@@ -31,8 +44,56 @@ def dagster_home() -> Path:
 
 
 def crawl_uri() -> str | None:
-    """The crawl source (see ``factory.crawl.sources.parse_source``); no default on purpose."""
-    return os.environ.get("FACTORY_CRAWL") or None
+    """The crawl source (see ``factory.crawl.sources.parse_source``): FACTORY_CRAWL, else the settings file's
+    ``crawl_source`` (relative folders are taken from the file's folder); no built-in default on purpose."""
+    if os.environ.get("FACTORY_CRAWL"):
+        return os.environ["FACTORY_CRAWL"]
+    text = load_settings().get("crawl_source")
+    if not text:
+        return None
+    base = settings_file().parent  # type: ignore[union-attr]  # a crawl_source implies a file
+    return ",".join(_from_folder(base, item.strip()) for item in str(text).split(","))
+
+
+def settings_file() -> Path | None:
+    """The settings file in use: FACTORY_SETTINGS (``none``: no file), else ./factory.yaml if it exists."""
+    chosen = os.environ.get("FACTORY_SETTINGS")
+    if chosen is not None:
+        if chosen.strip().lower() in ("", "none"):
+            return None
+        path = Path(chosen).absolute()
+        if not path.is_file():
+            raise SettingsError(f"FACTORY_SETTINGS={chosen!r}: no such file; point it at a YAML settings file or set it to 'none'")
+        return path
+    default = Path(DEFAULT_SETTINGS_FILE).absolute()
+    return default if default.is_file() else None
+
+
+def load_settings() -> dict[str, Any]:
+    path = settings_file()
+    if path is None:
+        return {}
+    import yaml
+
+    try:
+        loaded = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as error:
+        raise SettingsError(f"settings file {path} is not valid YAML: {error}") from error
+    unknown = sorted(set(loaded) - set(SETTINGS_KEYS))
+    if unknown:
+        raise SettingsError(f"settings file {path}: unknown key(s) {unknown}; expected {list(SETTINGS_KEYS)}")
+    return loaded
+
+
+def resource_settings(key: str) -> dict[str, Any]:
+    """The settings file's fields for the resource bound to ``key`` (empty when none are set)."""
+    return dict((load_settings().get("resources") or {}).get(key) or {})
+
+
+def _from_folder(base: Path, item: str) -> str:
+    if "://" in item or ":" in item.split("/", 1)[0] or Path(item).is_absolute():
+        return item  # s3://..., commoncrawl:CC-MAIN-..., /abs/path
+    return str((base / item).resolve())
 
 
 def chunk_count() -> int:

@@ -1,8 +1,8 @@
 """Settings of the synthetic step as a Dagster resource: source asset, sizes, check thresholds.
 
 The sensor and the asset read the same resource, so the source asset the sensor watches is the
-one the asset reads. Everything here except ``recipes`` and ``min_accepted_share`` (a check,
-not a filter) enters the store version of a partition.
+one the asset reads. Everything here except ``recipes`` and ``dumps`` (what the sensor requests),
+``workers`` and ``min_accepted_share`` (a check, not a filter) enters the store version of a partition.
 """
 
 from dagster import ConfigurableResource
@@ -14,6 +14,7 @@ from factory.generation import DiversityThresholds, OutputChecks, SyntheticConfi
 class SyntheticSettingsResource(ConfigurableResource):
     source_asset: str = Field(default="deduped", description="any dataset asset with a `documents` table, partitioned by dump")
     recipes: list[str] | None = Field(default=None, description="recipes the generation sensor requests; default every recipe file")
+    dumps: list[str] | None = Field(default=None, description="dumps the generation sensor requests; default every dump")
     max_documents: int | None = Field(default=None, description="cap on source documents per partition (demo sizes)")
     chunk_size: int = Field(default=32, description="documents per committed chunk: a preemption costs at most one")
     max_tokens: int | None = Field(default=None, description="overrides every recipe's max_tokens")

@@ -14,6 +14,8 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("FACTORY_CACHE", str(REPO / ".factory" / "cache"))
 os.environ.setdefault("DAGSTER_HOME", str(REPO / ".factory" / "dagster-tests"))
+# Tests size their own resources; the project's factory.yaml (the demo's sizes) applies only where a test says so.
+os.environ.setdefault("FACTORY_SETTINGS", "none")
 
 from factory import settings  # noqa: E402
 
