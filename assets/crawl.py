@@ -2,6 +2,7 @@
 
 from dagster import AssetExecutionContext, MetadataValue, asset
 
+from assets.metadata import OWNERS, store_kinds
 from assets.partitions import crawl_partition, crawl_partitions
 from assets.results import materialize_result
 from factory.crawl import index
@@ -16,7 +17,8 @@ METADATA_FILES = 100
     partitions_def=crawl_partitions,
     code_version=index.CODE_VERSION,
     group_name="crawl",
-    kinds={"warc", "parquet"},
+    owners=OWNERS,
+    kinds={"warc", "parquet"} | store_kinds(),
     description=(
         "One row per raw crawl file of a (dump, chunk): URL, size, checksum, record count (null in listing "
         "mode), listing fingerprint. An unchanged listing reuses the committed version without opening files."

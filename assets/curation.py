@@ -10,6 +10,7 @@ from dagster import (
     asset,
 )
 
+from assets import metadata
 from assets.partitions import by_dump, crawl_partition, crawl_partitions, dumps
 from assets.results import materialize_result
 from factory import curation, dedup, settings
@@ -27,7 +28,8 @@ from resources.executor import ExecutorResource
     deps=[AssetDep("raw_crawl")],
     code_version=curation.CODE_VERSION,
     group_name="curation",
-    kinds={"datatrove", "parquet"},
+    owners=metadata.OWNERS,
+    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
     check_specs=[
         AssetCheckSpec("not_empty", asset="filtered", description="documents survive when documents came in"),
         AssetCheckSpec("removal_drift", asset="filtered",
@@ -66,7 +68,8 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
     deps=[AssetDep("filtered", partition_mapping=by_dump())],
     code_version=dedup.CODE_VERSION,
     group_name="curation",
-    kinds={"datatrove", "parquet"},
+    owners=metadata.OWNERS,
+    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
     check_specs=[AssetCheckSpec("not_empty", asset="deduped", description="the dump keeps documents after dedup")],
     description="One row per document of a dump after exact and MinHash dedup (one per cluster); removed/* holds the duplicates.",
 )
@@ -80,19 +83,30 @@ def deduped(context: AssetExecutionContext, store: StoreResource, curation_setti
     manifest = result.manifest
     stats = manifest.stats
     context.log.info(f"deduped {dump}: {manifest.counts.get('documents', 0)} of {manifest.counts.get('documents_in', 0)} kept")
-    metadata = {
-        "removed": MetadataValue.json(stats.get("removed", {})),
+    removed = stats.get("removed", {})
+    display = {
+        "removed": metadata.table([{"reason": reason, "documents": count} for reason, count in removed.items()],
+                                  [("reason", "string"), ("documents", "int")]),
         "clusters": stats.get("clusters", 0),
         "chunks": MetadataValue.json(stats.get("chunks", {})),
         "duplicate_samples": MetadataValue.md(_duplicate_samples(stats.get("samples", []))),
     }
-    return materialize_result(result, check_results=[_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)], **metadata)
+    return materialize_result(result, check_results=[_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)], **display)
+
+
+REMOVAL_COLUMNS = [("filter", "string"), ("docs_in", "int"), ("docs_removed", "int"), ("removal_rate", "float"),
+                   ("tokens_removed", "int"), ("reasons", "string")]
 
 
 def _filtered_metadata(manifest) -> dict:
     stats = manifest.stats
+    removals = stats.get("removals", [])
+    rows = [{**row, "reasons": ", ".join(f"{reason}: {count}" for reason, count in row["reasons"].items())} for row in removals]
     return {
-        "removal_by_filter": MetadataValue.md(report.markdown_removals(stats.get("removals", []))),
+        "removal_by_filter": metadata.table(rows, REMOVAL_COLUMNS),
+        "removal_rates": metadata.bar_chart({row["filter"]: row["removal_rate"] for row in removals},
+                                            "Share of the documents reaching each filter that it removed", "removed",
+                                            percent=True),
         "language_mix": MetadataValue.md(report.markdown_mix(stats.get("language_mix", {}))),
         "samples": MetadataValue.md(report.markdown_samples(stats.get("samples", {}))),
         "docs_per_second": stats.get("docs_per_second"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from dagster import Definitions, load_assets_from_modules
+from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
 from pydantic import ValidationError
 
 from assets import crawl, curation, proxy, synthetic
@@ -12,6 +12,7 @@ from assets.curation_sensors import deduped_job, deduped_sensor
 from assets.jobs import crawl_job
 from assets.proxy_sensors import leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
 from assets.sensors import crawl_sensor
+from assets.staleness import STALENESS_CHECKS, staleness_job, staleness_schedule
 from assets.synthetic_sensors import recipe_sensor, synthetic_job, synthetic_sensor
 from factory import settings
 from resources import CrawlResource, StoreResource
@@ -58,7 +59,9 @@ def _configured(key: str, resource_type: type, defaults: dict):
 
 defs = Definitions(
     assets=load_assets_from_modules([crawl, curation, synthetic, proxy]),
-    jobs=[crawl_job, deduped_job, synthetic_job, mix_job, proxy_job, leaderboard_job],
+    asset_checks=[*load_asset_checks_from_modules([proxy]), *STALENESS_CHECKS],
+    jobs=[crawl_job, deduped_job, synthetic_job, mix_job, proxy_job, leaderboard_job, staleness_job],
+    schedules=[staleness_schedule],
     sensors=[crawl_sensor, deduped_sensor, recipe_sensor, synthetic_sensor, mix_sensor, training_sensor],
     resources=build_resources(),
 )

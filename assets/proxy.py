@@ -19,6 +19,7 @@ from dagster import (
     asset_check,
 )
 
+from assets import metadata
 from assets.partitions import mixes
 from assets.results import materialize_result
 from factory.evaluation import leaderboard as board
@@ -45,8 +46,9 @@ def _recipe(mix_recipes: MixRecipesResource, name: str):
     partitions_def=mixes,
     deps=[AssetDep("deduped", partition_mapping=AllPartitionMapping()), AssetDep("synthetic", partition_mapping=AllPartitionMapping())],
     code_version=MIXED_CODE_VERSION,
-    group_name="proxy",
-    kinds={"datatrove", "parquet"},
+    group_name="mixing",
+    owners=metadata.OWNERS,
+    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
     description="One token stream per mix: documents sampled to the recipe's weights and budget, shuffled, SmolLM2-tokenized into shards.",
 )
 def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource, executor: ExecutorResource):
@@ -65,7 +67,8 @@ def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: Mix
     code_version="1",
     pool="gpu",
     group_name="proxy",
-    kinds={"pytorch", "safetensors"},
+    owners=metadata.OWNERS,
+    kinds={"pytorch", "safetensors"} | metadata.store_kinds(),
     description="One checkpoint per mix: a Llama-architecture proxy trained from scratch on the mix, with loss curve, tokens/s, MFU.",
 )
 def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: TrainerResource,
@@ -75,8 +78,9 @@ def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: T
     extras = {**store.pipes_extras(), "mix": context.partition_key, "proxy_config": config.to_dict()}
     reported = gpu_launcher.run(context, "workers.train_proxy", extras).get_materialize_result()
     manifest = store.get().read_manifest("proxy_model", context.partition_key, str(reported.metadata["store_version"].value))
-    metadata = {**reported.metadata, "loss_curve_png": MetadataValue.path(f"{manifest.uri}/plots/loss_curve.png")}
-    return MaterializeResult(data_version=reported.data_version, metadata=metadata)
+    display = {**reported.metadata,
+               "loss_curve": metadata.stored_image(store.get(), manifest, "plots/loss_curve.png", "Training loss per token")}
+    return MaterializeResult(data_version=reported.data_version, metadata=display)
 
 
 @asset(
@@ -85,24 +89,31 @@ def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: T
     code_version="1",
     pool="gpu",
     group_name="proxy",
-    kinds={"lm-eval"},
+    owners=metadata.OWNERS,
+    kinds={"lm-eval"} | metadata.store_kinds(),
     description="One row per task for a mix's proxy: acc and acc_norm with stderr, chance, centred accuracy.",
 )
 def proxy_eval(context: AssetExecutionContext, store: StoreResource, evaluator: EvaluatorResource):
     config = evaluator.get_config()
     result = evaluate_proxy(store.get(), context.partition_key, config, run_id=context.run_id)
     stats = result.manifest.stats
+    scores = [{"task": task, **score} for task, score in stats["scores"].items()]
     return materialize_result(
         result, aggregate_centred=stats["aggregate_centred"], aggregate_stderr=stats["aggregate_stderr"],
-        scores=MetadataValue.json(stats["scores"]),
+        scores=metadata.table(scores, SCORE_COLUMNS),
     )
+
+
+SCORE_COLUMNS = [("task", "string"), ("metric", "string"), ("value", "float"), ("stderr", "float"), ("centred", "float"),
+                 ("items", "int")]
 
 
 @asset(
     deps=[AssetDep("proxy_eval", partition_mapping=AllPartitionMapping())],
     code_version="1",
     group_name="proxy",
-    kinds={"parquet", "matplotlib"},
+    owners=metadata.OWNERS,
+    kinds={"parquet", "matplotlib"} | metadata.store_kinds(),
     description="One row per mix: aggregate and per-task scores with stderr, tokens, and the mix's sources and versions.",
 )
 def leaderboard(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource):
@@ -111,10 +122,16 @@ def leaderboard(context: AssetExecutionContext, store: StoreResource, mix_recipe
         result = board.build_leaderboard(store.get(), roles, run_id=context.run_id)
     except LookupError as error:
         raise Failure(description=str(error)) from error
+    factory_store, manifest = store.get(), result.manifest
+    rows = manifest.stats.get("rows", [])
     return materialize_result(
-        result, leaderboard=MetadataValue.md(result.metadata["markdown"]),
-        plot=MetadataValue.path(f"{result.manifest.uri}/plots/leaderboard.png"),
+        result, plot=metadata.stored_image(factory_store, manifest, "plots/leaderboard.png", "Aggregate and per-task scores, ± stderr"),
+        leaderboard=metadata.table(rows, LEADERBOARD_COLUMNS),
     )
+
+
+LEADERBOARD_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("aggregate_centred", "float"),
+                       ("aggregate_stderr", "float"), ("tokens_trained", "int"), ("final_loss", "float"), ("lineage", "string")]
 
 
 @asset_check(asset=leaderboard, description="every mix marked candidate beats its baseline by more than the stderr of the difference")

@@ -7,15 +7,16 @@ from typing import Any
 
 from dagster import AssetCheckResult, DataVersion, MaterializeResult, MetadataValue
 
+from assets.metadata import store_links
 from factory.steps import StepResult
 
 
 def materialize_result(result: StepResult, check_results: Sequence[AssetCheckResult] = (), **extra: Any) -> MaterializeResult:
-    """The content hash becomes the DataVersion; the manifest's URI and counts become metadata;
+    """The content hash becomes the DataVersion; the version's links and counts become metadata;
     checks computed in the asset body ride along."""
     manifest = result.manifest
     metadata: dict[str, Any] = {
-        "manifest": MetadataValue.path(f"{manifest.uri}/_manifest.json"),
+        **store_links(manifest),
         "store_version": manifest.version,
         "content_hash": manifest.content_hash,
         "reused_committed_version": result.reused,

@@ -26,6 +26,7 @@ from dagster import (
     asset,
 )
 
+from assets.metadata import OWNERS, store_kinds
 from assets.partitions import by_dump, dumps
 from factory import generation
 from factory.generation import diversity_problems, load_recipe
@@ -54,7 +55,8 @@ def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
     code_version=generation.CODE_VERSION,
     pool="gpu",
     group_name="synthetic",
-    kinds={"vllm", "parquet"},
+    owners=OWNERS,
+    kinds={"vllm", "parquet"} | store_kinds(),
     check_specs=[
         AssetCheckSpec("accepted_outputs", asset="synthetic", blocking=True,
                        description="some outputs pass the output checks (fails loudly when all are rejected)"),

@@ -59,15 +59,6 @@ def _cut(text: str) -> str:
     return text if len(text) <= SAMPLE_CHARS else text[:SAMPLE_CHARS] + " [...]"
 
 
-def markdown_removals(rows: list[dict[str, Any]]) -> str:
-    lines = ["| filter | docs in | removed | rate | tokens removed | top reasons |", "|---|---:|---:|---:|---:|---|"]
-    for row in rows:
-        reasons = ", ".join(f"{reason} ({count})" for reason, count in list(row["reasons"].items())[:3])
-        lines.append(f"| {row['filter']} | {row['docs_in']} | {row['docs_removed']} | {row['removal_rate']:.1%} "
-                     f"| {row['tokens_removed']} | {reasons} |")
-    return "\n".join(lines)
-
-
 def markdown_mix(mix: dict[str, int]) -> str:
     total = sum(mix.values()) or 1
     return "\n".join(["| language | docs | share |", "|---|---:|---:|"]

@@ -149,7 +149,7 @@ def build_leaderboard(store: Store, roles: dict[str, str | None] | None = None, 
         inputs=[store.input_ref(m) for m in evals], run_id=run_id,
     )
     if reused := reuse_committed(store, writer):
-        return StepResult(reused.manifest, True, {"markdown": markdown(rows, tasks)})
+        return StepResult(reused.manifest, True)
     table = []
     for rank, row in enumerate(rows, 1):
         record = {
@@ -171,4 +171,4 @@ def build_leaderboard(store: Store, roles: dict[str, str | None] | None = None, 
         part.count(mixes=len(rows))
     manifest = writer.commit(stats={"rows": table})
     log.info("leaderboard over %d mixes:\n%s", len(rows), text)
-    return StepResult(manifest, reused=False, metadata={"markdown": text})
+    return StepResult(manifest, reused=False)

@@ -72,7 +72,10 @@ def test_a_partition_the_demo_made_is_a_no_op_from_the_cli_and_the_sensor(demo_e
             cursor = cursors.get("crawl_sensor")
         tick = crawl_sensor(build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources))
         runs = instance.get_runs()
-        print(json.dumps({{"versions": versions, "tick": type(tick).__name__, "cursor": cursor,
+        shown = instance.fetch_materializations(AssetKey("filtered"), limit=1).records[0].asset_materialization.metadata
+        display = {{"removal_by_filter": type(shown["removal_by_filter"]).__name__,
+                   "removal_rates_inline_png": "](data:image/png;base64," in shown["removal_rates"].value}}
+        print(json.dumps({{"versions": versions, "display": display, "tick": type(tick).__name__, "cursor": cursor,
                           "demo_runs_tagged": sum(1 for r in runs if r.tags.get(SENSOR_NAME_TAG) == "crawl_sensor")}}))
     """, demo_env)
     assert check.returncode == 0, check.stderr[-3000:]
@@ -82,6 +85,8 @@ def test_a_partition_the_demo_made_is_a_no_op_from_the_cli_and_the_sensor(demo_e
     assert state["cursor"] and DUMP in json.loads(state["cursor"])
     assert state["tick"] == "SkipReason"  # the daemon's sensor would request nothing again
     assert state["demo_runs_tagged"] == 1  # and finds the demo's run under its run key
+    # What the UI shows of it: the removal table as a table, the removal rates as a picture.
+    assert state["display"] == {"removal_by_filter": "TableMetadataValue", "removal_rates_inline_png": True}
 
 
 def test_a_failing_step_stops_the_demo_with_its_error(demo_env, tmp_path):

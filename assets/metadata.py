@@ -1,0 +1,66 @@
+"""Metadata that reads well in the Dagster UI: pictures inline, tables as tables, links to the store.
+
+A plot stored as a file path shows as a path; the UI renders markdown images with a data URI
+inline, so plots travel as PNG bytes in a markdown entry (they are small: ~20-80 KB).
+"""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
+
+from factory.plots import horizontal_bars_png
+from factory.store import Manifest, Store
+
+MAX_TABLE_ROWS = 50
+OWNERS = ["team:data-factory"]  # who answers for the assets, shown on each asset's page
+
+
+def image(png: bytes, caption: str) -> MetadataValue:
+    encoded = base64.b64encode(png).decode()
+    return MetadataValue.md(f"![{caption}](data:image/png;base64,{encoded})\n\n{caption}")
+
+
+def stored_image(store: Store, manifest: Manifest, relpath: str, caption: str) -> MetadataValue:
+    """A PNG of a committed version, shown inline (a missing file is a bug in the step: it fails loudly)."""
+    return image(store.get(f"{store.version_dir(manifest.asset, manifest.partition, manifest.version)}/{relpath}"), caption)
+
+
+def bar_chart(values: Mapping[str, float], title: str, xlabel: str, percent: bool = False) -> MetadataValue:
+    return image(horizontal_bars_png(list(values), list(values.values()), title, xlabel, percent), title)
+
+
+def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]]) -> MetadataValue:
+    """A table of ``rows`` with ``columns`` as (name, type) pairs; types: string, int, float, bool.
+    Long tables keep their first ``MAX_TABLE_ROWS`` rows (the manifest has them all)."""
+    schema = TableSchema(columns=[TableColumn(name, kind) for name, kind in columns])
+    records = [TableRecord({name: _cell(row.get(name), kind) for name, kind in columns}) for row in rows[:MAX_TABLE_ROWS]]
+    return MetadataValue.table(records=records, schema=schema)
+
+
+def store_links(manifest: Manifest) -> dict[str, MetadataValue]:
+    """Where the version lives: its folder and manifest, as paths (local) or URLs (s3://)."""
+    link = MetadataValue.url if "://" in manifest.uri else MetadataValue.path
+    return {"store_folder": link(manifest.uri), "manifest": link(f"{manifest.uri}/_manifest.json")}
+
+
+def store_kinds() -> set[str]:
+    """The storage kind tag every asset carries: ``s3`` when the store is a bucket."""
+    from factory import settings
+
+    return {"s3"} if settings.store_root().startswith("s3://") else set()
+
+
+def _cell(value: Any, kind: str) -> Any:
+    if value is None:
+        return None
+    if kind == "int":
+        return int(value)
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        return bool(value)
+    return str(value)
