@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from factory import settings
 
-app = typer.Typer(help="The LLM pretraining data factory.", no_args_is_help=True, pretty_exceptions_show_locals=False)
+# No rich pretty exceptions: an exception chain that loops made rich's traceback printer spin forever.
+app = typer.Typer(help="The LLM pretraining data factory.", no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
 
 
@@ -25,25 +29,176 @@ def main(verbose: bool = typer.Option(False, "--verbose", "-v", help="log at DEB
 
 @app.command()
 def lineage(
-    asset: str = typer.Argument(..., help="asset name, e.g. raw_crawl"),
-    partition: str = typer.Argument(..., help="e.g. dump=olmo_c4/chunk=001, or a single key"),
+    asset: str | None = typer.Argument(None, help="asset name, e.g. raw_crawl; optional with --doc"),
+    partition: str | None = typer.Argument(
+        None, help="dump=olmo_c4/chunk=001, a UI key (HOLDOUT-01, 000|olmo_c4); omit for unpartitioned assets (all)"),
     version: str | None = typer.Option(None, help="a committed version; default the partition's current one"),
+    downstream: bool = typer.Option(False, "--downstream", help="list everything derived from the version instead"),
+    all_versions: bool = typer.Option(False, "--all-versions", help="with --downstream: from every version of the partition"),
+    doc: str | None = typer.Option(None, "--doc", help="follow one document id from a mix back to its crawl record"),
     as_json: bool = typer.Option(False, "--json", help="print JSON for tools"),
     store: str | None = typer.Option(None, help="store root; default FACTORY_STORE or .factory/store"),
 ) -> None:
-    """Print the upstream tree of a committed version down to the raw crawl files, from manifests alone."""
-    from factory.lineage import build_lineage, render
-    from factory.store import Store, VersionNotFoundError, parse_partition
+    """Print the upstream tree of a committed version down to the raw crawl files, from manifests alone.
+
+    Each node shows its version, code version, the config keys that differ from the step's defaults and
+    SUPERSEDED when its partition's current version is another one."""
+    from factory.audit import StoreIndex, resolve_partition
+
+    with _audit_errors():
+        index = StoreIndex(_store(store))
+        if doc is not None:
+            _print_trace(index, doc, asset, partition, version, as_json)
+        elif asset is None:
+            raise ValueError("name an asset (e.g. `factory lineage leaderboard`), or give --doc ID")
+        elif downstream:
+            _print_downstream(index, asset, resolve_partition(index.store, asset, partition), version, all_versions, as_json)
+        else:
+            _print_lineage(index, asset, resolve_partition(index.store, asset, partition), version, as_json)
+
+
+def _print_lineage(index, asset: str, label: str, version: str | None, as_json: bool) -> None:
+    from factory.audit import build_lineage, superseded_inputs
+    from factory.audit.lineage import render
+
+    node = build_lineage(index, asset, label, version)
+    stale = superseded_inputs(index, node.manifest)
+    if as_json:
+        typer.echo(json.dumps({**node.to_dict(), "superseded_inputs": [s.to_dict() for s in stale]}, indent=2, default=str))
+        return
+    console.print(render(node))
+    for item in stale:
+        console.print(f"[yellow]superseded input:[/] {escape(item.describe())}")
+
+
+def _print_downstream(index, asset: str, label: str, version: str | None, all_versions: bool, as_json: bool) -> None:
+    from factory.audit import build_downstream
+    from factory.audit.downstream import by_asset, render
+
+    nodes = [build_downstream(index, key) for key in _downstream_roots(index, asset, label, version, all_versions)]
+    if as_json:
+        typer.echo(json.dumps([{**node.to_dict(), "by_asset": by_asset(node)} for node in nodes], indent=2))
+        return
+    for node in nodes:
+        console.print(render(node))
+
+
+def _print_trace(index, doc: str, asset: str | None, partition: str | None, version: str | None, as_json: bool) -> None:
+    from factory.audit import resolve_partition, trace_document
+    from factory.audit.trace import render, to_json
+    from factory.store import VersionNotFoundError
+
+    start = None
+    if asset:
+        label = resolve_partition(index.store, asset, partition)
+        start = index.manifest(asset, label, version) if version else index.current(asset, label)
+        if start is None:
+            raise VersionNotFoundError(f"no committed version of {asset}[{label}]" + (f"@{version}" if version else ""))
+    hops = trace_document(index, doc, start)
+    if as_json:
+        typer.echo(to_json(hops))
+    else:
+        console.print(render(hops))
+
+
+def _downstream_roots(index, asset: str, label: str, version: str | None, all_versions: bool) -> list[tuple[str, str, str]]:
+    from factory.store import VersionNotFoundError
+
+    if all_versions:
+        versions = [m.version for m in index.versions(asset, label)]
+    else:
+        chosen = version or index.current_version(asset, label)
+        versions = [chosen] if chosen and index.manifest(asset, label, chosen) else []
+    if not versions:
+        raise VersionNotFoundError(f"no committed version of {asset}[{label}] in {index.store.root_uri}")
+    return [(asset, label, v) for v in versions]
+
+
+@app.command()
+def diff(
+    asset: str = typer.Argument(..., help="asset name, e.g. filtered"),
+    partition: str = typer.Argument(..., help="dump=olmo_c4/chunk=000, a UI key, or all for unpartitioned assets"),
+    version_a: str | None = typer.Argument(None, help="the older version (or a unique prefix); default the one before B"),
+    version_b: str | None = typer.Argument(None, help="the newer version (or a unique prefix); default the current one"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for tools"),
+    store: str | None = typer.Option(None, help="store root; default FACTORY_STORE or .factory/store"),
+) -> None:
+    """What differs between two versions of a partition, and which difference made the new version."""
+    from factory.audit import StoreIndex, diff_versions, pick_versions, resolve_partition
+    from factory.audit.diff import render, to_json
+
+    with _audit_errors():
+        index = StoreIndex(_store(store))
+        label = resolve_partition(index.store, asset, partition)
+        result = diff_versions(*pick_versions(index, asset, label, version_a, version_b))
+    if as_json:
+        typer.echo(to_json(result))
+    else:
+        console.print(render(result))
+
+
+@app.command()
+def verify(
+    asset: str | None = typer.Option(None, "--asset", help="check only this asset's versions"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for tools"),
+    store: str | None = typer.Option(None, help="store root; default FACTORY_STORE or .factory/store"),
+) -> None:
+    """Re-hash every committed file against its manifest and check that every named input exists; exit 1 on any problem."""
+    import time
+
+    from factory.audit import StoreIndex
+    from factory.audit.verify import to_json
+
+    started = time.time()
+    with _audit_errors():
+        index = StoreIndex(_store(store))
+        report = _verify_with_progress(index, asset, show=console.is_terminal and not as_json)
+        if report.versions == 0 and not report.problems:  # a mistyped --store or --asset must not pass
+            raise ValueError(f"no committed versions{f' of {asset}' if asset else ''} in {index.store.root_uri}: nothing verified")
+    elapsed = time.time() - started
+    if as_json:
+        typer.echo(to_json(report))
+    else:
+        for problem in report.problems:
+            console.print(f"[red]{escape(problem.describe())}[/]")
+        verdict = "[green]OK[/]" if report.ok else f"[red]{len(report.problems)} problem(s)[/]"
+        console.print(f"{verdict}: {report.versions:,} versions, {report.files:,} files, {report.bytes / 1e6:,.1f} MB "
+                      f"checked in {elapsed:.1f} s ({report.bytes / 1e6 / max(elapsed, 1e-9):,.0f} MB/s)")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def _verify_with_progress(index, asset: str | None, show: bool):
+    from rich.progress import BarColumn, DownloadColumn, Progress, TransferSpeedColumn
+
+    from factory.audit import verify_store
+
+    if not show:
+        return verify_store(index, asset)
+    total = sum(entry.size for manifest in index.manifests(asset) for entry in manifest.files)
+    with Progress("[progress.description]{task.description}", BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+                  console=console, transient=True) as progress:
+        task = progress.add_task("hashing", total=total)
+        return verify_store(index, asset, progress=lambda size: progress.advance(task, size))
+
+
+def _store(root: str | None):
+    from factory.store import Store
+
+    return Store(root or settings.store_root())
+
+
+@contextmanager
+def _audit_errors() -> Iterator[None]:
+    """An audit that cannot answer says why in one red line and exits 1 (no traceback)."""
+    from factory.audit import DocumentNotFoundError, PartitionNotFoundError
+    from factory.store import VersionNotFoundError
 
     try:
-        node = build_lineage(Store(store or settings.store_root()), asset, parse_partition(partition), version)
-    except (VersionNotFoundError, ValueError) as error:
-        console.print(f"[red]{error}[/]")
+        yield
+    except (VersionNotFoundError, PartitionNotFoundError, DocumentNotFoundError, ValueError) as error:
+        console.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from error
-    if as_json:
-        typer.echo(json.dumps(node.to_dict(), indent=2, default=str))
-    else:
-        console.print(render(node))
 
 
 @app.command()

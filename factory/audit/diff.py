@@ -1,0 +1,145 @@
+"""What differs between two versions of one partition, and which of those differences made the new version.
+
+A version is the hash of code version, config, input versions and sources (``factory.store.versioning``),
+so those four are the only possible causes of a new version; ``causes`` names the ones that differ.
+Packages, models named in operational settings and counts are reported beside them: they explain
+different results, but a package upgrade alone never invalidates a step.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from rich.markup import escape
+
+from factory.audit.defaults import MISSING, flatten
+from factory.audit.index import StoreIndex
+from factory.store import Manifest, VersionNotFoundError
+
+MODEL_WORDS = ("model", "tokenizer")
+
+
+@dataclass(frozen=True)
+class Change:
+    key: str
+    a: Any  # MISSING ("<missing>") when absent on that side
+    b: Any
+
+
+@dataclass
+class VersionDiff:
+    a: Manifest
+    b: Manifest
+    code_version: Change | None
+    config: list[Change] = field(default_factory=list)
+    inputs: list[Change] = field(default_factory=list)  # key: asset[partition], values: versions
+    sources: list[Change] = field(default_factory=list)  # key: url, values: checksums
+    packages: list[Change] = field(default_factory=list)
+    models: list[Change] = field(default_factory=list)  # config and operational keys that name a model or tokenizer
+    operational: list[Change] = field(default_factory=list)
+    counts: list[Change] = field(default_factory=list)
+
+    @property
+    def causes(self) -> list[str]:
+        """The parts of the version's identity that differ: why B is a new version rather than A reused."""
+        named = {"code_version": bool(self.code_version), "config": bool(self.config), "inputs": bool(self.inputs),
+                 "sources": bool(self.sources)}
+        return [name for name, differs in named.items() if differs]
+
+    def to_dict(self) -> dict[str, Any]:
+        def rows(changes: list[Change]) -> list[dict[str, Any]]:
+            return [vars(c) for c in changes]
+        return {
+            "asset": self.a.asset, "partition": self.a.partition, "a": self.a.version, "b": self.b.version,
+            "a_committed_at": self.a.timings.get("committed_at"), "b_committed_at": self.b.timings.get("committed_at"),
+            "causes": self.causes, "code_version": vars(self.code_version) if self.code_version else None,
+            "config": rows(self.config), "inputs": rows(self.inputs), "sources": rows(self.sources),
+            "packages": rows(self.packages), "models": rows(self.models), "operational": rows(self.operational),
+            "counts": rows(self.counts),
+        }
+
+
+def diff_versions(a: Manifest, b: Manifest) -> VersionDiff:
+    config_a, config_b = flatten(a.config), flatten(b.config)
+    operational_a, operational_b = flatten(a.operational), flatten(b.operational)
+    return VersionDiff(
+        a, b,
+        code_version=Change("code_version", a.code_version, b.code_version) if a.code_version != b.code_version else None,
+        config=_changes(config_a, config_b),
+        inputs=_changes({f"{r.asset}[{r.partition}]": r.version for r in a.inputs},
+                        {f"{r.asset}[{r.partition}]": r.version for r in b.inputs}),
+        sources=_changes({s.url: s.checksum for s in a.sources}, {s.url: s.checksum for s in b.sources}),
+        packages=_changes(a.packages, b.packages),
+        models=_changes(_models(config_a | operational_a), _models(config_b | operational_b)),
+        operational=_changes(operational_a, operational_b),
+        counts=_changes(a.counts, b.counts),
+    )
+
+
+def pick_versions(index: StoreIndex, asset: str, partition: str, a: str | None, b: str | None) -> tuple[Manifest, Manifest]:
+    """B: the given version or the current one; A: the given version or the one committed just before B.
+    Versions may be given by a unique prefix."""
+    versions = index.versions(asset, partition)
+    if not versions:
+        raise VersionNotFoundError(f"no committed version of {asset}[{partition}] in {index.store.root_uri}")
+    newer = _pick(versions, b, asset, partition) if b else index.current(asset, partition) or versions[-1]
+    if a:
+        return _pick(versions, a, asset, partition), newer
+    earlier = [m for m in versions if m.version != newer.version
+               and m.timings.get("committed_at", "") <= newer.timings.get("committed_at", "")]
+    if not earlier:
+        others = ", ".join(m.version for m in versions if m.version != newer.version) or "none"
+        raise VersionNotFoundError(f"{asset}[{partition}]@{newer.version} has no earlier version to compare with "
+                                   f"(other versions: {others}): give version A explicitly")
+    return earlier[-1], newer
+
+
+def _pick(versions: list[Manifest], prefix: str, asset: str, partition: str) -> Manifest:
+    matches = [m for m in versions if m.version.startswith(prefix)]
+    if len(matches) != 1:
+        known = ", ".join(m.version for m in versions)
+        what = "matches no" if not matches else "is ambiguous among the"
+        raise VersionNotFoundError(f"version {prefix!r} {what} committed versions of {asset}[{partition}]: {known}")
+    return matches[0]
+
+
+def _changes(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
+    keys = sorted(set(a) | set(b))
+    return [Change(k, a.get(k, MISSING), b.get(k, MISSING)) for k in keys if a.get(k, MISSING) != b.get(k, MISSING)]
+
+
+def _models(flat: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in flat.items() if any(word in part for part in k.split(".") for word in MODEL_WORDS)}
+
+
+def render(diff: VersionDiff) -> str:
+    """Rich markup, one section per kind of difference."""
+    a, b = diff.a, diff.b
+    lines = [f"[bold]{escape(f'{a.asset}[{a.partition}]')}[/]: [cyan]{a.version}[/] ({a.timings.get('committed_at', '?')}) "
+             f"-> [cyan]{b.version}[/] ({b.timings.get('committed_at', '?')})"]
+    if a.version == b.version:
+        lines.append("same version: nothing differs")
+        return "\n".join(lines)
+    causes = ", ".join(diff.causes) or "nothing recorded (a version computed by older code?)"
+    lines.append(f"[bold]new version because of:[/] [yellow]{causes}[/]")
+    sections = [("code version", [diff.code_version] if diff.code_version else []), ("config", diff.config),
+                ("inputs", diff.inputs), ("sources", diff.sources), ("models", diff.models),
+                ("packages (not in the version)", diff.packages), ("operational (not in the version)", diff.operational),
+                ("counts", diff.counts)]
+    for title, changes in sections:
+        lines.append(f"[bold]{title}:[/] " + ("[dim]same[/]" if not changes else ""))
+        lines += [f"  {escape(c.key)}: {escape(_text(c.a))} -> {escape(_text(c.b))}" for c in changes]
+    return "\n".join(lines)
+
+
+def _text(value: Any) -> str:
+    if value is MISSING:
+        return "(absent)"
+    text = json.dumps(value, default=str) if not isinstance(value, str) else value
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def to_json(diff: VersionDiff) -> str:
+    return json.dumps(diff.to_dict(), indent=2, default=str)

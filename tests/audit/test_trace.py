@@ -1,0 +1,54 @@
+"""`factory lineage --doc`: one document from a mix back through synthetic, dedup and filtering to its crawl record."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from audit.helpers import MIX, RECIPE, build_chain
+from factory.audit import StoreIndex, trace_document
+from factory.cli import app
+from factory.store import Store
+
+
+def test_a_synthetic_document_in_a_mix_is_followed_to_its_crawl_record(tmp_path, shared_data):
+    store = Store(str(tmp_path / "store"))
+    chain = build_chain(store, shared_data)
+    result = CliRunner().invoke(app, ["lineage", "--doc", chain.synthetic_id, "--json", "--store", store.root_uri])
+    assert result.exit_code == 0, result.output
+    hops = json.loads(result.output)["hops"]
+    assert [h["asset"] for h in hops] == ["mixed", "synthetic", "deduped", "filtered", "raw_crawl"]
+    mixed, synthetic, deduped, filtered, crawl = hops
+    assert mixed["partition"] == MIX and mixed["source"]["asset"] == "synthetic" and mixed["copies"] == 2
+    assert (synthetic["recipe"], synthetic["recipe_version"], synthetic["seed"]) == (RECIPE, 1, 3)
+    assert synthetic["model"] == "SmolLM2-135M-Instruct" and synthetic["sampling"]["temperature"] == 0.7
+    assert synthetic["source_id"] == chain.kept_ids[1] == deduped["doc_id"] and deduped["kept"] is True
+    assert filtered["record_index"] == 1 and filtered["source_file"] == chain.raw.sources[0].url
+    assert crawl["file"]["checksum"] == chain.raw.sources[0].checksum and crawl["record_index"] == 1
+
+
+def test_an_exact_duplicate_names_the_copy_that_was_kept(tmp_path, shared_data):
+    store = Store(str(tmp_path / "store"))
+    chain = build_chain(store, shared_data)
+    hops = trace_document(StoreIndex(store), chain.removed_id)  # in no mix: found where dedup removed it
+    assert [h.manifest.asset for h in hops] == ["deduped", "filtered", "raw_crawl"]
+    facts = hops[0].facts
+    assert facts["kept"] is False and facts["reason"] == "exact_duplicate" and facts["content_key"] == "key0"
+    assert [m["id"] for m in facts["cluster"]] == [chain.kept_ids[0]]
+
+
+def test_an_unknown_document_says_where_it_looked(tmp_path, shared_data):
+    store = Store(str(tmp_path / "store"))
+    build_chain(store, shared_data)
+    result = CliRunner().invoke(app, ["lineage", "--doc", "no-such-doc", "--store", store.root_uri])
+    assert result.exit_code == 1 and "no current version of mixed" in result.output
+
+
+def test_a_trail_that_breaks_upstream_keeps_the_hops_found_and_says_where_it_stops(tmp_path, shared_data):
+    store = Store(str(tmp_path / "store"))
+    chain = build_chain(store, shared_data)
+    store.fs.rm(store.version_dir("filtered", chain.filtered.partition, chain.filtered.version), recursive=True)
+    hops = trace_document(StoreIndex(store), chain.synthetic_id)
+    assert [h.manifest.asset for h in hops] == ["mixed", "synthetic", "deduped"]
+    assert hops[-1].facts["missing_inputs"] == [chain.filtered.short]
