@@ -67,7 +67,7 @@ def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str]
         mat = event.event_specific_data.materialization
         meta = mat.metadata
         ctx.report.add(
-            mat.asset_key.to_user_string(), str(mat.partition), str(meta["store_version"].value),
+            mat.asset_key.to_user_string(), str(mat.partition or "-"), str(meta["store_version"].value),
             bool(meta["reused_committed_version"].value), seconds,
         )
 

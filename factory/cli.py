@@ -182,6 +182,32 @@ def _verify_with_progress(index, asset: str | None, show: bool):
         return verify_store(index, asset, progress=lambda size: progress.advance(task, size))
 
 
+@app.command()
+def reproduce(
+    asset: str = typer.Argument(..., help="raw_crawl, filtered, deduped or mixed (others are reported as not reproducible)"),
+    partition: str = typer.Argument(..., help="e.g. dump=olmo_c4/chunk=000, olmo_c4 (as the UI shows it), or a mix name"),
+    version: str | None = typer.Argument(None, help="a committed version; default the partition's current one"),
+    scratch: str | None = typer.Option(None, "--scratch", help="empty folder to rebuild into; default a temporary one, removed after a match"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for tools"),
+    store: str | None = typer.Option(None, help="store root; default FACTORY_STORE or .factory/store"),
+) -> None:
+    """Rebuild a committed version from its manifest alone in a scratch store and compare content hashes
+    (exit 1 on a mismatch, 2 where the step cannot be bit-reproducible)."""
+    from factory.audit import resolve_partition
+    from factory.audit.reproduce import ReproduceError, render
+    from factory.audit.reproduce import reproduce as rebuild
+
+    settings.set_offline_defaults()
+    with _audit_errors(ReproduceError):
+        factory_store = _store(store)
+        report = rebuild(factory_store, asset, resolve_partition(factory_store, asset, partition), version, scratch)
+    if as_json:
+        typer.echo(json.dumps(report.to_dict(), indent=2, default=str))
+    else:
+        console.print(render(report))
+    raise typer.Exit(report.exit_code)
+
+
 def _store(root: str | None):
     from factory.store import Store
 
@@ -189,14 +215,14 @@ def _store(root: str | None):
 
 
 @contextmanager
-def _audit_errors() -> Iterator[None]:
+def _audit_errors(*more: type[Exception]) -> Iterator[None]:
     """An audit that cannot answer says why in one red line and exits 1 (no traceback)."""
     from factory.audit import DocumentNotFoundError, PartitionNotFoundError
     from factory.store import VersionNotFoundError
 
     try:
         yield
-    except (VersionNotFoundError, PartitionNotFoundError, DocumentNotFoundError, ValueError) as error:
+    except (VersionNotFoundError, PartitionNotFoundError, DocumentNotFoundError, ValueError, *more) as error:
         console.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from error
 
