@@ -154,7 +154,7 @@ class CrawlSource:
             if not fs.exists(root):
                 raise CrawlSourceError(f"crawl folder {uri!r} does not exist: point FACTORY_CRAWL at a folder of dumps")
             entries = fs.ls(root, detail=True)
-            if any(e["type"] == "file" and file_format(e["name"]) for e in entries):
+            if any(e["type"] != "directory" and file_format(e["name"]) for e in entries):  # files and links to them
                 yield dump_name(root.rstrip("/").rsplit("/", 1)[-1]), _join(uri, "")
             for entry in entries:
                 if entry["type"] == "directory" and self._has_crawl_files(fs, entry["name"]):
@@ -176,6 +176,8 @@ class CrawlSource:
                 fmt = file_format(path)
                 if fmt:
                     relpath = path[len(root):].lstrip("/")
+                    if info.get("islink"):  # a listing gives the link's own mtime: fingerprint what it points to
+                        info = fs.info(path)
                     files.append(CrawlFile(dump, relpath, _join(dump_uri, relpath), fmt, listing_from_info(info)))
         return files
 

@@ -38,6 +38,19 @@ def test_hive_style_dump_folders_name_the_dump_without_the_prefix(tmp_path, web_
     assert all("/dump=HOLDOUT-01/" in f.url for f in source.list_files("HOLDOUT-01"))  # read from the real folder
 
 
+def test_a_symlinked_file_is_fingerprinted_by_its_target_so_a_new_link_is_no_change(tmp_path, web_data):
+    """The listing alone gave the link's own mtime, so re-creating a link made a new raw_crawl version."""
+    (tmp_path / "links").mkdir()
+    link = tmp_path / "links" / "whirlwind.warc.gz"
+    link.symlink_to(web_data / "whirlwind" / "whirlwind.warc.gz")
+    source = parse_source(str(tmp_path / "links"))
+    [first] = source.list_files("links")
+    link.unlink()
+    link.symlink_to(web_data / "whirlwind" / "whirlwind.warc.gz")
+    [again] = source.list_files("links")
+    assert first.listing is not None and first.listing == again.listing
+
+
 def test_real_warc_records_counted_and_wget_angle_brackets_stripped(web_data):
     source = parse_source(str(web_data))
     described = {f.relpath: source.describe(f) for f in source.list_files("dolma")}
