@@ -8,6 +8,7 @@ is dropped with that reason and written to the ``extraction`` exclusion table li
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import signal
 
@@ -27,8 +28,10 @@ class ExtractorStartError(RuntimeError):
 
 
 class HardenedSandbox(ExtractorSandbox):
-    """datatrove's sandbox with an idempotent cleanup (its own raised ``'NoneType' object has no attribute
-    'terminate'`` under load, hiding the real error) and a start that fails loudly instead of dropping pages."""
+    """datatrove's sandbox, forked whatever the default start method, with an idempotent cleanup and a start
+    that fails loudly instead of dropping pages. Under Dagster's spawn default datatrove's own could not
+    start its worker (it cannot be pickled), and its cleanup then raised ``'NoneType' object has no
+    attribute 'terminate'``, hiding why every HTML page of a UI-launched run failed."""
 
     def __init__(self, timeout: float, startup_timeout: float = STARTUP_TIMEOUT):
         super().__init__(timeout=timeout, warmup_text="")
@@ -40,23 +43,30 @@ class HardenedSandbox(ExtractorSandbox):
         for connection in connections:
             if connection is not None:
                 connection.close()
-        if process is not None:
+        if process is not None and process.pid is not None:  # a worker that failed to start has nothing to stop
             process.terminate()
             process.join(timeout=0.1)
             if process.is_alive():
                 process.kill()
 
     def _ensure_process(self, extract_fn):
-        page_timeout, self.timeout = self.timeout, max(self.timeout, self.startup_timeout)
-        try:
-            super()._ensure_process(extract_fn)
-        except TimeoutError as error:
+        if self.process is not None and self.process.is_alive():
+            return
+        self._cleanup_process()
+        # Forked, whatever the process's default: Dagster's step processes default to spawn, which must
+        # pickle the worker and cannot (datatrove's own start failed there on every HTML page).
+        context = multiprocessing.get_context("fork")
+        self.parent_conn, self.child_conn = context.Pipe()
+        self.process = context.Process(target=self._worker, args=(self.child_conn, extract_fn), daemon=True)
+        self.process.start()
+        self.all_processes.append(self.process)
+        if not self.parent_conn.poll(self.startup_timeout):
+            self._cleanup_process()
             raise ExtractorStartError(
-                f"the extraction worker did not start within {self.timeout:.0f} s: the machine is overloaded "
+                f"the extraction worker did not start within {self.startup_timeout:.0f} s: the machine is overloaded "
                 "(lower concurrent runs or tasks per node) or the extractor cannot import"
-            ) from error
-        finally:
-            self.timeout = page_timeout
+            )
+        self.parent_conn.recv()  # the worker's "ready"
 
 
 class HtmlExtractor(BaseExtractor):

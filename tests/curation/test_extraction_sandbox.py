@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+import textwrap
 import time
 
 import pytest
@@ -48,3 +51,25 @@ def test_the_extractor_lets_a_start_failure_through(monkeypatch):
     docs = [Document(text="<p>x</p>", id="1", metadata={NEEDS_EXTRACTION: True})]
     with pytest.raises(ExtractorStartError):
         list(extractor.run(iter(docs)))
+
+
+def test_html_is_extracted_where_the_default_start_method_is_spawn(tmp_path):
+    """Dagster's step processes spawn: the worker of a run launched from the UI must still start, with the
+    exclusion writer the pipeline gives it (which cannot be pickled)."""
+    script = textwrap.dedent(f"""
+        import multiprocessing
+        multiprocessing.set_start_method("spawn")
+        from datatrove.data import Document
+        from factory.curation.extraction import HtmlExtractor
+        from factory.curation.outputs import REMOVED_SCHEMA, removed_adapter, removed_table
+        from factory.curation.reader import NEEDS_EXTRACTION
+        from factory.store.shard_writer import shard_writer
+
+        writer = shard_writer("{tmp_path}", removed_table("extraction"), REMOVED_SCHEMA, removed_adapter("extraction"))
+        page = "<html><body><article><h1>Tides</h1><p>" + "The moon pulls the sea toward it every day. " * 30 + "</p></article></body></html>"
+        docs = [Document(text=page, id="1", metadata={{NEEDS_EXTRACTION: True}})]
+        [doc] = HtmlExtractor("trafilatura", exclusion_writer=writer).run(iter(docs))
+        print("EXTRACTED", "moon pulls the sea" in doc.text)
+    """)
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert "EXTRACTED True" in result.stdout, result.stderr[-2000:]
