@@ -31,4 +31,12 @@ if ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then
         echo "PostgreSQL is missing: run 'sudo apt-get install -y postgresql' (tests/deploy need it)" >&2
     fi
 fi
+#    Chromium: the browser tests/ui drive with Playwright (the system binary; Playwright never downloads one).
+if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1; then
+    if [ "$(id -u)" = 0 ]; then
+        apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    else
+        echo "Chromium is missing: run 'sudo apt-get install -y chromium' (tests/ui need it)" >&2
+    fi
+fi
 "$VENV/bin/python" -c "import torch, vllm, datatrove, dagster, dagster_postgres, lm_eval; print('stack ok: torch', torch.__version__)"
