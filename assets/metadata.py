@@ -1,7 +1,8 @@
-"""Metadata that reads well in the Dagster UI: pictures inline, tables as tables, links to the store.
+"""Metadata that reads well in the Dagster UI: pictures, tables as tables, links to the store.
 
-A plot stored as a file path shows as a path; the UI renders markdown images with a data URI
-inline, so plots travel as PNG bytes in a markdown entry (they are small: ~20-80 KB).
+A plot stored as a file path shows as a path; Dagster 1.13 renders a markdown entry's data-URI
+image (one click on "Show Markdown"), so plots travel as PNG bytes in markdown (~20-80 KB,
+at most ~900 px wide so the dialog does not clip them).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from factory.plots import horizontal_bars_png
 from factory.store import Manifest, Store
 
 MAX_TABLE_ROWS = 50
+FLOAT_DIGITS = 4  # table cells: 0.0988, not -0.09876543209876544
 OWNERS = ["team:data-factory"]  # who answers for the assets, shown on each asset's page
 
 
@@ -60,7 +62,7 @@ def _cell(value: Any, kind: str) -> Any:
     if kind == "int":
         return int(value)
     if kind == "float":
-        return float(value)
+        return round(float(value), FLOAT_DIGITS)
     if kind == "bool":
         return bool(value)
     return str(value)

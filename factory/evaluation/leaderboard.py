@@ -117,7 +117,7 @@ def plot(rows: list[Row], tasks: list[str], path: Path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 0.6 * len(rows) + 3), dpi=100, gridspec_kw={"width_ratios": [1, 2]})
+    figure, (left, right) = plt.subplots(1, 2, figsize=(13, 0.6 * len(rows) + 3), dpi=70, gridspec_kw={"width_ratios": [1, 2]})
     names = [r.mix + (f" ({r.role})" if r.role else "") for r in rows][::-1]
     left.barh(names, [r.aggregate for r in rows][::-1], xerr=[r.stderr for r in rows][::-1], color="tab:blue", capsize=4)
     left.axvline(0, color="grey", lw=0.8)

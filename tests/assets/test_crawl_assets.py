@@ -133,13 +133,17 @@ def test_lineage_rejects_escaping_partitions(tmp_path, bad):
 
 def test_demo_crawl_stage_lands_in_s3(web_data, s3_endpoint, s3_bucket, monkeypatch):
     from assets.definitions import defs
-    from assets.demo import DemoContext, DemoReport, crawl_stage
+    from assets.demo import DemoContext, crawl_stage
+    from dagster import instance_for_test
+
+    from assets.sensor_cursors import sensor_cursors
 
     monkeypatch.setenv("FACTORY_S3_ENDPOINT", s3_endpoint)
     monkeypatch.setenv("FACTORY_STORE", f"s3://{s3_bucket}/factory")
     monkeypatch.setenv("FACTORY_CRAWL", str(web_data / "whirlwind"))
-    ctx = DemoContext(defs, DagsterInstance.ephemeral(), DemoReport())
-    crawl_stage(ctx)
+    with instance_for_test() as instance, sensor_cursors(instance) as cursors:
+        ctx = DemoContext(defs, instance, cursors)
+        crawl_stage(ctx)
     # The crawl job materializes every (dump, chunk) asset: the raw index and the filtered text.
     assert sorted(row[0] for row in ctx.report.rows) == ["filtered", "filtered", "raw_crawl", "raw_crawl"]
     store = Store(f"s3://{s3_bucket}/factory")
