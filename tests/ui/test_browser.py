@@ -54,9 +54,11 @@ def screenshot(page, artifacts: Path, name: str, element=None) -> Path:
 def select_partition(page, dialog, value: str) -> None:
     """One dimension's picker in the launch dialog: open it, filter, tick the key, close it."""
     dialog.get_by_text("Select a partition or create one").first.click()
-    page.get_by_placeholder("Filter partitions").fill(value)
+    page.get_by_placeholder("Filter partitions").last.fill(value)
     page.locator("[data-radix-popper-content-wrapper]").last.get_by_text(value, exact=True).first.click()
     page.keyboard.press("Escape")
+    # The next picker must not find this one's filter box while it fades out.
+    page.get_by_placeholder("Filter partitions").first.wait_for(state="detached", timeout=10_000)
 
 
 def test_browse_materialize_and_see_the_leaderboard_plot(seeded_ui, page, artifacts):
