@@ -11,10 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from typing import Any
 
-from dagster import ConfigurableResource
+from dagster import ConfigurableResource, PreviewWarning
 from pydantic import Field
+
+# Dagster's own Pipes session calls a preview API of itself on every launch: its warning is not ours to act on.
+warnings.filterwarnings("ignore", message=".*expected_writer_count.*", category=PreviewWarning)
 
 KINDS = ("subprocess", "k8s", "ecs")
 # Passed on to a local subprocess (it inherits the rest of the environment anyway; listed for k8s/ECS docs).

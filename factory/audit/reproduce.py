@@ -124,7 +124,7 @@ def _rebuild_raw_crawl(store: Store, scratch: Store, manifest: Manifest) -> Mani
 def _recorded_source(manifest: Manifest, storage):
     """A crawl source that lists exactly the manifest's files, in its order: the crawl folder itself is not
     recorded, and the chunk's file list is what the version was made from. Files are stat-ed and read again."""
-    from factory.crawl.sources import PREFIX, CrawlFile, CrawlSource
+    from factory.crawl.sources import CrawlFile, CrawlSource
 
     @dataclass(frozen=True)
     class RecordedFiles(CrawlSource):
@@ -135,28 +135,13 @@ def _recorded_source(manifest: Manifest, storage):
 
     dump = parse_partition(manifest.partition)["dump"]
     kind = manifest.config["source_kind"]
-    listings = _folder_listings(manifest, storage) if kind == PREFIX else {}
-    files = tuple(CrawlFile(dump, s.url.rsplit("/", 1)[-1], s.url, s.format, listings.get(s.url))
-                  for s in manifest.sources)
+    # Fingerprinted by a stat of each file, as a folder listing does (links by their target).
+    files = tuple(CrawlFile(dump, s.url.rsplit("/", 1)[-1], s.url, s.format) for s in manifest.sources)
     folders = tuple(sorted({s.url.rsplit("/", 1)[0] for s in manifest.sources})) or ("(no files)",)
     recorded = manifest.operational
     return RecordedFiles(kind=kind, uris=folders, dumps=(dump,), storage=storage, recorded=files,
                          index_mode=manifest.config["index_mode"], io_workers=int(recorded.get("io_workers") or 1),
                          max_files_per_dump=recorded.get("max_files_per_dump"))
-
-
-def _folder_listings(manifest: Manifest, storage) -> dict:
-    """Each file's listing as a folder source takes it: from its folder's listing, not a stat of the file.
-    The two differ for a symlink (the link's mtime, not the target's), and the version was named by the listing."""
-    from factory.crawl.sources import listing_from_info
-    from factory.store.filesystem import open_filesystem
-
-    found = {}
-    for folder in sorted({s.url.rsplit("/", 1)[0] for s in manifest.sources}):
-        fs, path = open_filesystem(folder, storage)
-        for info in fs.ls(path, detail=True):
-            found[f"{folder}/{info['name'].rstrip('/').rsplit('/', 1)[-1]}"] = listing_from_info(info)
-    return found
 
 
 def _rebuild_filtered(store: Store, scratch: Store, manifest: Manifest) -> Manifest:

@@ -36,7 +36,9 @@ def test_filtered_and_deduped_materialize_with_tables_checks_and_sensor(tmp_path
     with_docs = [m.asset_materialization for m in mats if m.asset_materialization.metadata["count/documents_in"].value > 0]
     assert len(with_docs) == 1
     meta = with_docs[0].metadata
-    assert "| gopher_quality |" in meta["removal_by_filter"].value and "| en |" in meta["language_mix"].value
+    removal = {record.data["filter"]: record.data for record in meta["removal_by_filter"].records}
+    assert "gopher_quality" in removal and removal["extraction"]["docs_in"] == meta["count/documents_in"].value
+    assert "| en |" in meta["language_mix"].value
     assert "### kept" in meta["samples"].value
 
     sensor_context = build_sensor_context(instance=instance, resources={"store": StoreResource(root=store_root)})

@@ -12,7 +12,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_crawl_and_curation_runs_are_recorded_in_postgres(postgres, tmp_path, web_data, monkeypatch):
     from assets.definitions import defs
-    from assets.demo import DemoContext, DemoReport, crawl_stage, curation_stage
+    from assets.demo import DemoContext, crawl_stage, curation_stage
+    from assets.sensor_cursors import sensor_cursors
 
     for name, value in postgres.items():
         monkeypatch.setenv(name, value)
@@ -31,9 +32,11 @@ def test_crawl_and_curation_runs_are_recorded_in_postgres(postgres, tmp_path, we
     instance = DagsterInstance.get()
     assert type(instance.run_storage).__name__ == "PostgresRunStorage"
     assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
-    ctx = DemoContext(defs=defs, instance=instance, report=DemoReport())
-    crawl_stage(ctx)
-    curation_stage(ctx)
+    with sensor_cursors(instance) as cursors:  # the sensors' cursors, kept in Postgres like the daemon's
+        ctx = DemoContext(defs, instance, cursors)
+        crawl_stage(ctx)
+        curation_stage(ctx)
+        assert cursors.get("crawl_sensor") and cursors.get("deduped_sensor")
 
     runs = instance.get_runs()
     assert {run.job_name for run in runs} >= {"crawl_job", "deduped_job"}
