@@ -19,6 +19,11 @@ concurrency:
   # One run at a time per pool by default: GPU steps (generation, training) share the `gpu` pool.
   pools:
     default_limit: 1
+# A run that fails (a crawl run under load, a flaky read) is retried once by the daemon, from its failed steps;
+# the store skips whatever its first attempt committed.
+run_retries:
+  enabled: true
+  max_retries: 1
 """
 
 

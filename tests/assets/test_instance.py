@@ -17,6 +17,7 @@ def test_the_embedded_instance_queues_runs_per_core_and_skips_the_welcome_dialog
         assert config.run_queue_config.max_concurrent_runs == os.cpu_count()
         assert config.pool_config.default_pool_limit == 1
         assert type(instance.run_coordinator).__name__ == "QueuedRunCoordinator"
+        assert instance.run_retries_enabled and instance.run_retries_max_retries == 1  # a failed sensor run is retried
     assert (home / ".nux" / "nux.yaml").exists()  # what dagster's setNuxSeen mutation writes
 
 
