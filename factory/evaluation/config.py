@@ -16,7 +16,7 @@ class EvalConfigError(ValueError):
 
 
 def eval_data_dir() -> Path:
-    return Path(os.environ.get("FACTORY_EVAL_DATA") or DEFAULT_EVAL_DATA).absolute()
+    return Path(os.environ.get("FACTORY_EVAL_DATA") or DEFAULT_EVAL_DATA).resolve()  # one name per folder, whatever the checkout
 
 
 @dataclass(frozen=True)
@@ -47,7 +47,7 @@ class EvalConfig:
 
     @property
     def data_path(self) -> Path:
-        return Path(self.data_dir).absolute() if self.data_dir else eval_data_dir()
+        return Path(self.data_dir).resolve() if self.data_dir else eval_data_dir()
 
     def identity(self) -> dict[str, Any]:
         return {"tasks": list(self.tasks), "limit": self.limit, "source": self.source, "max_length": self.max_length}

@@ -49,3 +49,12 @@ def test_candidate_is_promoted_only_beyond_the_stderr():
     assert not compare(rows, "close", "base").passed  # +0.02 < 0.05
     with pytest.raises(LookupError, match="has no evaluation"):
         compare(rows, "missing", "base")
+
+
+def test_the_evaluation_data_folder_has_one_name_whatever_the_checkout(monkeypatch):
+    """Its files' URLs enter proxy_eval's version: /repo/../shared and /clone/../shared must be one folder."""
+    from factory.evaluation.config import EvalConfig
+
+    monkeypatch.delenv("FACTORY_EVAL_DATA", raising=False)
+    assert ".." not in EvalConfig().data_path.parts
+    assert ".." not in EvalConfig(data_dir="../shared/data/eval").data_path.parts
