@@ -54,7 +54,7 @@ def test_a_partition_the_demo_made_is_a_no_op_from_the_cli_and_the_sensor(demo_e
          "--select", "raw_crawl,filtered", "--partition", f"000|{DUMP}"],
         cwd=REPO, env=demo_env, capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr[-3000:]
-    check = _python(f"""
+    check = _python("""
         import json
         from dagster import AssetKey, DagsterInstance, build_sensor_context
         from dagster._core.storage.tags import SENSOR_NAME_TAG
@@ -63,7 +63,7 @@ def test_a_partition_the_demo_made_is_a_no_op_from_the_cli_and_the_sensor(demo_e
         from assets.sensors import crawl_sensor
 
         instance = DagsterInstance.get()
-        versions = {{}}
+        versions = {}
         for asset in ("raw_crawl", "filtered"):
             records = instance.fetch_materializations(AssetKey(asset), limit=10).records
             versions[asset] = [(r.asset_materialization.metadata["store_version"].value,
@@ -73,10 +73,10 @@ def test_a_partition_the_demo_made_is_a_no_op_from_the_cli_and_the_sensor(demo_e
         tick = crawl_sensor(build_sensor_context(instance=instance, cursor=cursor, resources=defs.resources))
         runs = instance.get_runs()
         shown = instance.fetch_materializations(AssetKey("filtered"), limit=1).records[0].asset_materialization.metadata
-        display = {{"removal_by_filter": type(shown["removal_by_filter"]).__name__,
-                   "removal_rates_inline_png": "](data:image/png;base64," in shown["removal_rates"].value}}
-        print(json.dumps({{"versions": versions, "display": display, "tick": type(tick).__name__, "cursor": cursor,
-                          "demo_runs_tagged": sum(1 for r in runs if r.tags.get(SENSOR_NAME_TAG) == "crawl_sensor")}}))
+        display = {"removal_by_filter": type(shown["removal_by_filter"]).__name__,
+                   "removal_rates_inline_png": "](data:image/png;base64," in shown["removal_rates"].value}
+        print(json.dumps({"versions": versions, "display": display, "tick": type(tick).__name__, "cursor": cursor,
+                          "demo_runs_tagged": sum(1 for r in runs if r.tags.get(SENSOR_NAME_TAG) == "crawl_sensor")}))
     """, demo_env)
     assert check.returncode == 0, check.stderr[-3000:]
     state = json.loads(check.stdout.strip().splitlines()[-1])
