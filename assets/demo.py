@@ -51,6 +51,7 @@ class DemoContext:
 Stage = Callable[[DemoContext], None]
 # Dagster's console logger at INFO: asset logs and failures, not every engine event.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+MAX_CAUSES = 20  # how deep an error's cause chain is followed (it may loop)
 
 
 def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None) -> None:
@@ -78,9 +79,10 @@ def _failures(result) -> str:
     lines = []
     for event in result.get_step_failure_events():
         error = event.event_specific_data.error
-        cause = error
-        while cause.cause is not None and cause.cause is not cause and len(lines) < 50:
+        cause, seen = error, {id(error)}
+        while cause.cause is not None and id(cause.cause) not in seen and len(seen) < MAX_CAUSES:
             cause = cause.cause
+            seen.add(id(cause))
         detail = f" (cause: {cause.cls_name}: {cause.message.strip()})" if cause is not error else ""
         lines.append(f"  step {event.step_key}: {error.cls_name}: {error.message.strip()}{detail}")
     return "\n".join(lines) or "  (no step failed: see the run's logs in the UI)"

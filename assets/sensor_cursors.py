@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from dagster import DagsterInstance
 from dagster._cli.workspace.cli_target import (  # the same loaders `dagster sensor cursor` uses
@@ -23,7 +24,7 @@ from dagster._core.scheduler.instigation import InstigatorState, InstigatorStatu
 from dagster.version import __version__ as dagster_version
 from dagster_shared.cli import WorkspaceOpts
 
-WORKSPACE_FILE = "workspace.yaml"
+WORKSPACE_FILE = str(Path(__file__).resolve().parents[1] / "workspace.yaml")  # the one `factory ui` serves
 
 
 class SensorCursors:
