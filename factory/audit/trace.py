@@ -127,11 +127,10 @@ def _synthetic(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) ->
 
 
 def _deduped(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) -> Step | None:
-    found = _in_tables(index, manifest, ["documents", "removed"], doc_id)
+    found = _kept_or_removed(index, manifest, doc_id)
     if found is None:
         return None
-    table, doc = found
-    metadata = _json(doc.get("metadata")) or {}
+    table, doc, metadata = found
     key = doc.get("content_key") or metadata.get("content_key")
     cluster = doc.get("cluster_id", metadata.get("minhash_cluster_id", -1))
     facts = {"table": table, "kept": table == "documents", "content_key": key, "minhash_cluster_id": cluster,
@@ -142,11 +141,10 @@ def _deduped(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) -> S
 
 
 def _filtered(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) -> Step | None:
-    found = _in_tables(index, manifest, ["documents", "removed"], doc_id)
+    found = _kept_or_removed(index, manifest, doc_id)
     if found is None:
         return None
-    table, doc = found
-    metadata = _json(doc.get("metadata")) or {}
+    table, doc, metadata = found
     facts = {"table": table, "url": doc.get("url"), "source_file": doc.get("source_file"), "record_id": doc.get("id"),
              "record_index": metadata.get("record_index"), "format": metadata.get("format"), "date": metadata.get("date"),
              "language": metadata.get("language"), "tokens": doc.get("tokens"), "text": _preview(doc.get("text")),
@@ -171,6 +169,15 @@ def _unknown(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) -> S
 STEPS: dict[str, Callable[[StoreIndex, Manifest, str, dict], Step | None]] = {
     "mixed": _mixed, "synthetic": _synthetic, "deduped": _deduped, "filtered": _filtered, "raw_crawl": _raw_crawl,
 }
+
+
+def _kept_or_removed(index: StoreIndex, manifest: Manifest, doc_id: str) -> tuple[str, dict, dict] | None:
+    """The document's row in a curation version (kept or removed) and its parsed metadata."""
+    found = _in_tables(index, manifest, ["documents", "removed"], doc_id)
+    if found is None:
+        return None
+    table, doc = found
+    return table, doc, _json(doc.get("metadata")) or {}
 
 
 def _in_tables(index: StoreIndex, manifest: Manifest, names: list[str], doc_id: str) -> tuple[str, dict] | None:
