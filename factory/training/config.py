@@ -1,8 +1,8 @@
 """Proxy-model configs: model shape, context, batch and token budget, read from versioned YAML.
 
 Fields that change the trained weights are the version's identity; ``device``, ``threads``,
-``micro_batch`` (gradient accumulation gives the same update), ``log_every`` and ``compile``
-are operational, so changing them reuses a committed checkpoint.
+``micro_batch`` (gradient accumulation gives the same update), ``log_every``, ``checkpoint_every``
+and ``compile`` are operational, so changing them reuses a committed checkpoint.
 """
 
 from __future__ import annotations
@@ -68,11 +68,12 @@ class ProxyConfig:
     device: str = "auto"
     threads: int | None = None
     log_every: int = 10
+    checkpoint_every: int = 200  # optimizer steps between resume checkpoints in the store (a few minutes of GPU time)
     compile: bool = False
     description: str = ""
     path: str = field(default="", compare=False)
 
-    OPERATIONAL = ("processes", "micro_batch", "device", "threads", "log_every", "compile", "description", "path")
+    OPERATIONAL = ("processes", "micro_batch", "device", "threads", "log_every", "checkpoint_every", "compile", "description", "path")
 
     @property
     def tokens_per_step(self) -> int:
@@ -124,7 +125,7 @@ class ProxyConfig:
             raise ProxyConfigError(f"{where}: model: {error}") from error
         model.check(where)
         config = cls(**{**raw, "model": model, "path": raw.get("path") or where})
-        for name in ("context", "batch_size", "train_tokens", "log_every", "seeds"):
+        for name in ("context", "batch_size", "train_tokens", "log_every", "checkpoint_every", "seeds"):
             value = getattr(config, name)
             if not isinstance(value, int) or value <= 0:
                 raise ProxyConfigError(f"{where}: {name} must be a positive integer, got {value!r}")

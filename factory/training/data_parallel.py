@@ -6,6 +6,11 @@ gradients, so every optimizer step sees the gradient of the whole batch and the 
 the single-process one (up to float summation order). The number of processes is operational:
 the checkpoint's version does not depend on it. Process 0 saves the model and the report for the
 parent, which commits them like a single-process run.
+
+Resume checkpoints: every process loads the newest one from the store (the same weights, optimizer
+state and data position everywhere, as DDP keeps them), and process 0 writes the new ones; the
+per-process running loss is gathered into it, so a rerun with the same number of processes continues
+exactly (with another number, from the mean).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from factory.training.checkpoint import CheckpointFolder
 from factory.training.config import ProxyConfig
 from factory.training.data import TokenBatches
 from factory.training.loop import TrainReport
@@ -39,22 +45,26 @@ class RankBatches:
             yield batch[self.rank::self.world]
 
 
-def train_data_parallel(config: ProxyConfig, token_files: list[tuple[str, str]]) -> tuple[object, TrainReport]:
-    """Train with ``config.processes`` processes on the memory-mapped ``token_files`` ((path, dtype) pairs);
-    returns process 0's model (on CPU) and report."""
+def train_data_parallel(
+    config: ProxyConfig, token_files: list[tuple[str, str]], checkpoints: CheckpointFolder | None = None,
+) -> tuple[object, TrainReport]:
+    """Train with ``config.processes`` processes on the memory-mapped ``token_files`` ((path, dtype) pairs),
+    resuming from and writing to ``checkpoints`` if given; returns process 0's model (on CPU) and report."""
     import torch.multiprocessing as mp
     from transformers import LlamaForCausalLM
 
     with tempfile.TemporaryDirectory(prefix="factory-ddp-") as out:
         port = _free_port()
         log.info("training %s data-parallel on %d processes (port %d)", config.name, config.processes, port)
-        mp.spawn(_rank_main, args=(config.processes, config.to_dict(), token_files, out, port), nprocs=config.processes, join=True)
+        spec = checkpoints.spec() if checkpoints else None
+        mp.spawn(_rank_main, args=(config.processes, config.to_dict(), token_files, out, port, spec), nprocs=config.processes, join=True)
         model = LlamaForCausalLM.from_pretrained(Path(out) / "model")
         raw = json.loads((Path(out) / REPORT).read_text())
     return model, TrainReport(**raw)
 
 
-def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple[str, str]], out: str, port: int) -> None:
+def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple[str, str]], out: str, port: int,
+               checkpoint_spec: tuple | None) -> None:
     import torch
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
@@ -71,11 +81,15 @@ def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple
         if cuda:
             torch.cuda.set_device(rank)
             config = config.with_overrides(device=f"cuda:{rank}")
+        checkpoints = CheckpointFolder.from_spec(checkpoint_spec) if checkpoint_spec else None
+        state = checkpoints.latest() if checkpoints else None
         tokens = TokenShards([np.memmap(path, dtype=np.dtype(dtype), mode="r") for path, dtype in token_files])
-        batches = RankBatches(TokenBatches(tokens, config.context, config.batch_size, seed=config.seed), rank, world)
+        start = state.windows if state else 0
+        batches = RankBatches(TokenBatches(tokens, config.context, config.batch_size, seed=config.seed, start=start), rank, world)
         model = build_model(config).to(config.device if cuda else "cpu")
         wrapped = DistributedDataParallel(model, device_ids=[rank] if cuda else None)
-        report = train(wrapped, batches, config, world_size=world)
+        save = checkpoints.save if checkpoints and rank == 0 else None
+        report = train(wrapped, batches, config, world_size=world, resume=state, on_checkpoint=save)
         if rank == 0:
             model.to("cpu").save_pretrained(Path(out) / "model")
             (Path(out) / REPORT).write_text(json.dumps(asdict(report)))

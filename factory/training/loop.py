@@ -1,6 +1,10 @@
 """The compact training loop: AdamW, linear warmup then cosine decay, gradient clipping,
 gradient accumulation, bf16 autocast on CUDA; a loss curve, tokens/s and MFU come out of it.
 
+Every ``checkpoint_every`` steps it hands its whole state (``factory.training.checkpoint.TrainState``) to
+a callback, and it can start from such a state: on CPU the resumed run is bit-identical to one that
+never stopped (same weights, same loss curve).
+
 It needs only torch, transformers and numpy, so the GPU benchmark runs it alone.
 """
 
@@ -11,12 +15,16 @@ import math
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from factory.training.config import ProxyConfig
 from factory.training.mfu import mfu as compute_mfu
 from factory.training.model import flops_per_token, parameter_counts
+
+if TYPE_CHECKING:
+    from factory.training.checkpoint import TrainState
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +42,7 @@ class TrainReport:
     final_loss: float
     params: dict[str, int]
     curve: list[dict] = field(default_factory=list)
+    resumed_from_step: int = 0  # the checkpoint this run started from (0: from scratch)
 
     @property
     def gpu_hours(self) -> float:
@@ -81,10 +90,15 @@ def lr_at(step: int, config: ProxyConfig) -> float:
 
 def train(
     model, batches: Iterable[np.ndarray], config: ProxyConfig, *, max_steps: int | None = None,
-    on_log: Callable[[dict], None] | None = None, world_size: int = 1,
+    on_log: Callable[[dict], None] | None = None, world_size: int = 1, resume: TrainState | None = None,
+    on_checkpoint: Callable[[TrainState], None] | None = None,
 ) -> TrainReport:
     """Train ``model`` (or a DDP wrapper of it, with ``world_size`` processes each given its rows of every
-    global batch: token counts and logged losses are then the whole batch's)."""
+    global batch: token counts and logged losses are then the whole batch's).
+
+    ``resume``: a checkpoint to continue from; ``batches`` must then start at its data position
+    (``TokenBatches(..., start=resume.windows)``). ``on_checkpoint`` receives the state every
+    ``config.checkpoint_every`` steps but the last (under DDP, give it to process 0 only)."""
     import torch
     import torch.nn.functional as F
 
@@ -112,14 +126,27 @@ def train(
         "training %s: %.2fM params (%.2fM non-embedding), %d steps x %d tokens on %s",
         config.name, counts["params"] / 1e6, counts["non_embedding_params"] / 1e6, steps, config.tokens_per_step, name,
     )
+    rank = torch.distributed.get_rank() if world_size > 1 else 0
     curve: list[dict] = []
     interval_loss = torch.zeros((), device=device)
-    interval_steps, tokens = 0, 0
+    first_step, interval_steps, tokens, seconds_before = 0, 0, 0, 0.0
+    if resume is not None:
+        from factory.training.checkpoint import restore
+
+        if resume.seed != config.seed or resume.step >= steps:
+            raise ValueError(f"checkpoint of seed {resume.seed} at step {resume.step} cannot resume seed {config.seed} "
+                             f"training {steps} steps: delete its _resume folder")
+        restore(resume, unwrapped, optimizer)
+        first_step, interval_steps, tokens, seconds_before = resume.step, resume.interval_steps, resume.tokens, resume.seconds
+        curve = list(resume.curve)
+        interval_loss.fill_(resume.interval_loss_of(rank, world_size))
+        log.info("resuming %s at step %d/%d (%d tokens done)", config.name, first_step, steps, tokens)
+    first_tokens, timed_steps = tokens, 0
     started = time.time()
     steady_start, steady_tokens = None, 0
     interval_start = started
     batch_iter = iter(batches)
-    for step in range(steps):
+    for step in range(first_step, steps):
         for group in optimizer.param_groups:
             group["lr"] = lr_at(step, config)
         batch = torch.from_numpy(next(batch_iter)).to(device, non_blocking=True)
@@ -137,7 +164,8 @@ def train(
         step_tokens = batch.shape[0] * (batch.shape[1] - 1) * world_size
         tokens += step_tokens
         interval_steps += 1
-        if step == 0:
+        timed_steps += 1
+        if step == first_step:
             if cuda:
                 torch.cuda.synchronize()
             steady_start = time.time()
@@ -152,7 +180,8 @@ def train(
             now = time.time()
             point = {
                 "step": step + 1, "tokens": tokens, "loss": float(interval_loss.item() / interval_steps),
-                "lr": optimizer.param_groups[0]["lr"], "tokens_per_s": round(interval_steps * config.tokens_per_step / (now - interval_start), 1),
+                "lr": optimizer.param_groups[0]["lr"],
+                "tokens_per_s": round(timed_steps * config.tokens_per_step / (now - interval_start), 1),
             }
             if not math.isfinite(point["loss"]):
                 raise FloatingPointError(f"training {config.name} diverged at step {step + 1} (loss {point['loss']}): lower lr")
@@ -161,12 +190,33 @@ def train(
             if on_log:
                 on_log(point)
             interval_loss.zero_()
-            interval_steps, interval_start = 0, now
+            interval_steps, timed_steps, interval_start = 0, 0, now
+        if (step + 1) % config.checkpoint_every == 0 and step + 1 < steps:
+            losses = _per_process(interval_loss, world_size)  # a collective: every process takes part
+            if on_checkpoint:
+                from factory.training.checkpoint import capture
+
+                on_checkpoint(capture(
+                    unwrapped, optimizer, seed=config.seed, step=step + 1, tokens=tokens, windows=(step + 1) * config.batch_size,
+                    seconds=seconds_before + time.time() - started, curve=list(curve), interval_loss=losses,
+                    interval_steps=interval_steps,
+                ))
     seconds = time.time() - started
     steady_seconds = time.time() - steady_start if steady_start and steady_tokens else seconds
-    tokens_per_s = (steady_tokens or tokens) / max(steady_seconds, 1e-9)
+    tokens_per_s = (steady_tokens or tokens - first_tokens) / max(steady_seconds, 1e-9)
     return TrainReport(
-        steps=steps, tokens=tokens, seconds=seconds, tokens_per_s=tokens_per_s, flops_per_token=per_token,
+        steps=steps, tokens=tokens, seconds=seconds_before + seconds, tokens_per_s=tokens_per_s, flops_per_token=per_token,
         mfu=compute_mfu(tokens_per_s, per_token, name) if cuda else None, device=device, device_name=name,
-        final_loss=curve[-1]["loss"], params=counts, curve=curve,
+        final_loss=curve[-1]["loss"], params=counts, curve=curve, resumed_from_step=first_step,
     )
+
+
+def _per_process(value, world_size: int) -> list[float]:
+    """A scalar tensor's value on every process, in rank order."""
+    if world_size == 1:
+        return [float(value.item())]
+    import torch
+
+    gathered = [torch.zeros(1, dtype=value.dtype, device=value.device) for _ in range(world_size)]
+    torch.distributed.all_gather(gathered, value.reshape(1))
+    return [float(v.item()) for v in gathered]

@@ -4,6 +4,13 @@ Each seed (``config.seeds`` of them, from ``config.seed``) sets both the initial
 data order, and is one checkpoint ``checkpoints/seed-<s>/``: the seed is the unit of noise when
 two mixes are compared. The version is input-addressed over the mix version and the config's
 identity, so a new mix version trains new proxies and a rerun reuses the committed checkpoints.
+
+A preempted run loses at most one checkpoint interval. Seed ``i`` is part ``i`` of the version (its
+checkpoint, its ``loss_curve`` rows, its report in the part's marker), so a rerun skips the seeds
+already committed; within a seed the training state goes to ``_resume/seed-<s>/`` in the uncommitted
+version every ``checkpoint_every`` steps (``factory.training.checkpoint``) and a rerun continues from
+it, bit-identically on CPU. The last part holds the loss-curve plot drawn from the seeds' parts;
+``_resume/`` is deleted before the manifest commits the version.
 """
 
 from __future__ import annotations
@@ -18,16 +25,21 @@ from pathlib import Path
 from factory import settings
 from factory.mixing.shards import read_tokens
 from factory.steps import StepResult, reuse_committed
-from factory.store import Store
+from factory.store import Store, VersionWriter, tables
+from factory.training.checkpoint import RESUME_DIR, CheckpointFolder
 from factory.training.config import FULL_VOCAB, ProxyConfig
 from factory.training.data import TokenBatches
 from factory.training.loop import train
 from factory.training.model import build_model
 from factory.training.plot import plot_loss_curves
+from factory.training.summary import curve_rows, manifest_stats, seed_stats
 
 log = logging.getLogger(__name__)
 ASSET = "proxy_model"
-CODE_VERSION = "2"  # 2: one checkpoint per seed under checkpoints/seed-<s>/
+# 2: one checkpoint per seed under checkpoints/seed-<s>/
+# 3: one part per seed and a last part for the plot (a rerun skips committed seeds and resumes from _resume/
+#    checkpoints); loss_curve rows without tokens_per_s, so the content hash is reproducible
+CODE_VERSION = "3"
 CHECKPOINTS = "checkpoints"
 TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json")
 
@@ -45,33 +57,24 @@ def train_proxy(
     )
     if reused := reuse_committed(store, writer):
         return reused
-    cache = settings.cache_dir() / "store-files"
-    tokens = read_tokens(store, mixed, str(cache))  # memory-mapped shards: the mix is bounded by disk
-    tokenizer_json = json.loads((tokenizer_dir / "tokenizer.json").read_text())
-    if config.model.vocab_size < FULL_VOCAB:
-        from factory.training.vocab import build_vocab_map
-
-        vocab_map = build_vocab_map(tokenizer_dir, config.model.vocab_size)
-        mapped = cache / "vocab-mapped" / f"{mixed.version}-{config.model.vocab_size}.bin"
-        tokens, tokenizer_json = vocab_map.map_to_file(tokens.iter_blocks(), mapped), vocab_map.tokenizer_json
-    runs = []  # (report, epochs) per seed; each model is saved and dropped before the next trains
-    with tempfile.TemporaryDirectory() as tmp, writer.part(0) as part:
-        for seed in config.seed_values:
-            model, report, epochs = _train_seed(dataclasses.replace(config, seed=seed), tokens)
-            folder = Path(tmp) / f"seed-{seed}"
-            _save_checkpoint(model, folder, tokenizer_dir, tokenizer_json)
-            del model
-            for path in sorted(folder.iterdir()):
-                part.put_file(str(path), f"{checkpoint_dir(seed)}/{path.name}")
-            runs.append((report, epochs))
-        curves = {seed: report.curve for seed, (report, _epochs) in zip(config.seed_values, runs, strict=True)}
-        params = runs[0][0].params["params"]
-        png = plot_loss_curves(curves, Path(tmp) / "loss_curve.png", f"{mix}: {config.name} ({params / 1e6:.1f}M params, {len(curves)} seeds)")
-        part.put_file(str(png), "plots/loss_curve.png")
-        part.write_table("loss_curve", [{"seed": seed, **point} for seed, curve in curves.items() for point in curve])
-        part.count(tokens_trained=sum(r.tokens for r, _e in runs), steps=sum(r.steps for r, _e in runs), params=params, seeds=len(runs))
-    manifest = writer.commit(stats=_stats(config, runs, len(tokens)))
-    log.info("proxy %s on %s: %d seeds, loss %s", config.name, mix, len(runs), [round(r.final_loss, 3) for r, _e in runs])
+    seeds = config.seed_values
+    done = writer.committed_parts()
+    todo = [(index, seed) for index, seed in enumerate(seeds) if index not in done]
+    if len(todo) < len(seeds):
+        log.info("proxy %s on %s: resuming, seeds %s already committed", config.name, mix, [s for i, s in enumerate(seeds) if i in done])
+    if todo:
+        tokens, tokenizer_json = model_tokens(store, mixed, config, tokenizer_dir)
+        for index, seed in todo:
+            _train_seed_part(writer, index, dataclasses.replace(config, seed=seed), tokens, tokenizer_dir, tokenizer_json)
+    parts = writer.committed_parts()
+    per_seed = [parts[index]["stats"] for index in range(len(seeds))]
+    curves = _committed_curves(writer)
+    if len(seeds) not in parts:
+        params = per_seed[0]["params"]["params"]
+        _plot_part(writer, len(seeds), curves, f"{mix}: {config.name} ({params / 1e6:.1f}M params, {len(curves)} seeds)", params)
+    CheckpointFolder(store, f"{writer.dir}/{RESUME_DIR}").remove()  # every seed is committed: nothing left to resume
+    manifest = writer.commit(stats=manifest_stats(config, per_seed, curves))
+    log.info("proxy %s on %s: %d seeds, loss %s", config.name, mix, len(seeds), [round(s["final_loss"], 3) for s in per_seed])
     return StepResult(manifest, reused=False, metadata={k: v for k, v in manifest.stats.items() if k not in ("loss_curve", "per_seed")})
 
 
@@ -79,17 +82,70 @@ def checkpoint_dir(seed: int) -> str:
     return f"{CHECKPOINTS}/seed-{seed}"
 
 
-def _train_seed(config: ProxyConfig, tokens):
+def resume_dir(writer: VersionWriter, seed: int) -> str:
+    """Where one seed's resume checkpoints live while the version is being written."""
+    return f"{writer.dir}/{RESUME_DIR}/seed-{seed}"
+
+
+def model_tokens(store: Store, mixed, config: ProxyConfig, tokenizer_dir: Path):
+    """The mix's tokens in the model's vocabulary (memory-mapped: the mix is bounded by disk) and its tokenizer."""
+    cache = settings.cache_dir() / "store-files"
+    tokens = read_tokens(store, mixed, str(cache))
+    tokenizer_json = json.loads((tokenizer_dir / "tokenizer.json").read_text())
+    if config.model.vocab_size < FULL_VOCAB:
+        from factory.training.vocab import build_vocab_map
+
+        vocab_map = build_vocab_map(tokenizer_dir, config.model.vocab_size)
+        mapped = cache / "vocab-mapped" / f"{mixed.version}-{config.model.vocab_size}.bin"
+        tokens, tokenizer_json = vocab_map.map_to_file(tokens.iter_blocks(), mapped), vocab_map.tokenizer_json
+    return tokens, tokenizer_json
+
+
+def _train_seed_part(writer: VersionWriter, index: int, config: ProxyConfig, tokens, tokenizer_dir: Path, tokenizer_json: dict) -> None:
+    """Train seed ``config.seed`` (from its newest resume checkpoint, if any) and commit it as part ``index``."""
+    seed = config.seed
+    checkpoints = CheckpointFolder(writer.store, resume_dir(writer, seed))
+    model, report, epochs = _train_seed(config, tokens, checkpoints)
+    with tempfile.TemporaryDirectory() as tmp, writer.part(index) as part:
+        folder = Path(tmp) / f"seed-{seed}"
+        _save_checkpoint(model, folder, tokenizer_dir, tokenizer_json)
+        for path in sorted(folder.iterdir()):
+            part.put_file(str(path), f"{checkpoint_dir(seed)}/{path.name}")
+        part.write_table("loss_curve", curve_rows(seed, report.curve))
+        part.count(tokens_trained=report.tokens, steps=report.steps, seeds=1)
+        part.stats.update(seed_stats(seed, report, epochs, mix_tokens=len(tokens)))
+    checkpoints.remove()  # the seed is committed: its resume state is no longer needed
+
+
+def _train_seed(config: ProxyConfig, tokens, checkpoints: CheckpointFolder):
     """One model: initialised from ``config.seed`` and fed windows in the order ``config.seed`` draws."""
-    batches = TokenBatches(tokens, config.context, config.batch_size, seed=config.seed)
     if config.processes > 1:
         from factory.training.data_parallel import token_files_of, train_data_parallel
 
-        model, report = train_data_parallel(config, token_files_of(tokens))
+        model, report = train_data_parallel(config, token_files_of(tokens), checkpoints)
+        batches = TokenBatches(tokens, config.context, config.batch_size, seed=config.seed)
     else:
+        state = checkpoints.latest()
+        batches = TokenBatches(tokens, config.context, config.batch_size, seed=config.seed, start=state.windows if state else 0)
         model = build_model(config, seed=config.seed)
-        report = train(model, batches, config)
+        report = train(model, batches, config, resume=state, on_checkpoint=checkpoints.save)
     return model, report, batches.epochs_for(report.tokens)
+
+
+def _committed_curves(writer: VersionWriter) -> dict[int, list[dict]]:
+    """Each seed's loss curve, read back from the committed parts' ``loss_curve`` rows."""
+    curves: dict[int, list[dict]] = {}
+    for relpath in writer.committed_files("loss_curve"):
+        for row in tables.decode(writer.store.get(f"{writer.dir}/{relpath}"), relpath).to_pylist():
+            curves.setdefault(row.pop("seed"), []).append(row)
+    return curves
+
+
+def _plot_part(writer: VersionWriter, index: int, curves: dict[int, list[dict]], title: str, params: int) -> None:
+    with tempfile.TemporaryDirectory() as tmp, writer.part(index) as part:
+        png = plot_loss_curves(curves, Path(tmp) / "loss_curve.png", title)
+        part.put_file(str(png), "plots/loss_curve.png")
+        part.count(params=params)
 
 
 def _save_checkpoint(model, folder: Path, tokenizer_dir: Path, tokenizer_json: dict) -> None:
@@ -98,20 +154,3 @@ def _save_checkpoint(model, folder: Path, tokenizer_dir: Path, tokenizer_json: d
     for name in TOKENIZER_FILES:
         if (tokenizer_dir / name).exists():
             shutil.copy(tokenizer_dir / name, folder / name)
-
-
-def _stats(config: ProxyConfig, runs, mix_tokens: int) -> dict:
-    reports = [report for report, _epochs in runs]
-    first = reports[0]
-    per_seed = [{"seed": seed, "init_seed": seed, "data_order_seed": seed, "final_loss": round(r.final_loss, 4), "tokens": r.tokens,
-                 "epochs_over_mix": round(epochs, 3), "train_seconds": round(r.seconds, 1), "tokens_per_s": round(r.tokens_per_s, 1)}
-                for seed, (r, epochs) in zip(config.seed_values, runs, strict=True)]
-    return {
-        "config_name": config.name, "params": first.params, "seeds": list(config.seed_values), "per_seed": per_seed,
-        "final_loss": round(sum(r.final_loss for r in reports) / len(reports), 4),
-        "final_loss_spread": round(max(r.final_loss for r in reports) - min(r.final_loss for r in reports), 4),
-        "tokens_per_s": round(sum(r.tokens_per_s for r in reports) / len(reports), 1), "flops_per_token": first.flops_per_token,
-        "mfu": first.mfu, "device": first.device_name, "train_seconds": round(sum(r.seconds for r in reports), 1),
-        "gpu_hours": round(sum(r.gpu_hours for r in reports), 6), "mix_tokens_model_vocab": int(mix_tokens),
-        "epochs_over_mix": per_seed[0]["epochs_over_mix"], "vocab_size": config.model.vocab_size, "loss_curve": first.curve,
-    }

@@ -1,10 +1,12 @@
-"""Data-parallel proxy training: 2 CPU processes over gloo give the single-process loss curve, and the number
-of processes is operational (same version, same checkpoint identity)."""
+"""Data-parallel proxy training: 2 CPU processes over gloo give the single-process loss curve, resume exactly
+from process 0's checkpoint, and the number of processes is operational (same version, same checkpoint identity)."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from factory.store import Store
+from factory.training.checkpoint import CheckpointFolder
 from factory.training.config import load_proxy_config
 from factory.training.data import TokenBatches
 from factory.training.data_parallel import train_data_parallel
@@ -23,17 +25,24 @@ def real_tokens(smollm2_dir, shared_data, path, vocab_size: int) -> np.memmap:
     return build_vocab_map(smollm2_dir, vocab_size).map_to_file([np.asarray(ids)], path)
 
 
-def test_two_gloo_processes_follow_the_single_process_loss_curve(smollm2_dir, shared_data, tmp_path):
+def test_two_gloo_processes_follow_the_single_process_loss_curve_and_resume_exactly(smollm2_dir, shared_data, tmp_path):
     config = load_proxy_config("test-micro").with_overrides(train_tokens=20_480, log_every=2)
     tokens = real_tokens(smollm2_dir, shared_data, tmp_path / "tokens.bin", config.model.vocab_size)
     single = train(build_model(config), TokenBatches(tokens, config.context, config.batch_size, seed=config.seed), config)
-    parallel_model, parallel = train_data_parallel(config.with_overrides(processes=2), [(str(tokens.filename), str(tokens.dtype))])
+    checkpoints = CheckpointFolder(Store(str(tmp_path / "store")), f"{tmp_path / 'store'}/_resume/seed-0")
+    token_files = [(str(tokens.filename), str(tokens.dtype))]
+    parallel_model, parallel = train_data_parallel(config.with_overrides(processes=2), token_files, checkpoints)
     assert parallel.tokens == single.tokens and parallel.steps == single.steps
     single_loss = np.array([point["loss"] for point in single.curve])
     parallel_loss = np.array([point["loss"] for point in parallel.curve])
     assert single_loss[-1] < single_loss[0] - 0.1  # it learns
     np.testing.assert_allclose(parallel_loss, single_loss, atol=2e-3)
     assert sum(p.numel() for p in parallel_model.parameters()) == single.params["params"]
+
+    # Process 0 left its step-35 checkpoint (of 40 steps): a rerun resumes there and ends on the same weights.
+    resumed_model, resumed = train_data_parallel(config.with_overrides(processes=2), token_files, checkpoints)
+    assert resumed.resumed_from_step == 35 and [p["loss"] for p in resumed.curve] == [p["loss"] for p in parallel.curve]
+    assert all((a == b).all() for a, b in zip(resumed_model.parameters(), parallel_model.parameters(), strict=True))
 
 
 def test_processes_are_operational():
