@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import os
+import typing
 
-from dagster import Definitions, load_asset_checks_from_modules, load_assets_from_modules
+from dagster import Definitions, EnvVar, load_asset_checks_from_modules, load_assets_from_modules
 from pydantic import ValidationError
 
 from assets import crawl, curation, proxy, synthetic
@@ -34,7 +35,12 @@ RESOURCE_TYPES = {
 
 def build_resources() -> dict:
     """One set of resources for the UI, the CLI, the sensors and the demo: the settings file's fields
-    (``resources: {key: {field: value}}``) on top of the defaults; the environment picks local or S3."""
+    (``resources: {key: {field: value}}``) on top of the defaults; the environment picks local or S3.
+
+    A field may name an environment variable instead of a value (``api_key: {env: FACTORY_GENERATOR_API_KEY}``),
+    which becomes Dagster's ``EnvVar``: resolved when a run starts, shown and stored by its name only.
+    Secret fields (``json_schema_extra={"secret": True}``) accept nothing else. Every resource checks its
+    configuration when it is built here, so a bad value fails now, naming the key, the field and the value."""
     unknown = sorted(set(settings.load_settings().get("resources") or {}) - set(RESOURCE_TYPES))
     if unknown:
         raise settings.SettingsError(f"settings file {settings.settings_file()}: unknown resource(s) {unknown}; "
@@ -46,15 +52,46 @@ def build_resources() -> dict:
 
 
 def _configured(key: str, resource_type: type, defaults: dict):
-    fields = {**defaults, **settings.resource_settings(key)}
-    unknown = sorted(set(fields) - set(resource_type.model_fields))
+    where = f"settings file {settings.settings_file()}: resources.{key}"
+    given = settings.resource_settings(key)
+    unknown = sorted(set(given) - set(resource_type.model_fields))
     if unknown:
-        raise settings.SettingsError(f"settings file {settings.settings_file()}: resources.{key}: unknown field(s) "
-                                     f"{unknown}; {resource_type.__name__} has {sorted(resource_type.model_fields)}")
+        raise settings.SettingsError(f"{where}: unknown field(s) {unknown}; {resource_type.__name__} has {sorted(resource_type.model_fields)}")
+    fields = {**defaults, **{name: _value(where, name, value, resource_type.model_fields[name]) for name, value in given.items()}}
     try:
         return resource_type(**fields)
     except ValidationError as error:
-        raise settings.SettingsError(f"settings file {settings.settings_file()}: resources.{key}: {error}") from error
+        problems = "; ".join(_problem(resource_type, problem) for problem in error.errors())
+        raise settings.SettingsError(f"{where}: {problems}") from None
+
+
+def _value(where: str, name: str, value, field):
+    """A settings-file value as the resource takes it: ``{env: NAME}`` becomes ``EnvVar``; secrets take nothing else."""
+    secret = bool((field.json_schema_extra or {}).get("secret"))
+    if isinstance(value, dict) and set(value) == {"env"}:
+        variable = value["env"]
+        if not isinstance(variable, str) or not variable.strip():
+            raise settings.SettingsError(f"{where}.{name}: {{env: ...}} needs the name of an environment variable, got {variable!r}")
+        accepts = typing.get_args(field.annotation) or (field.annotation,)
+        if str in accepts:
+            return EnvVar(variable)
+        if int in accepts:
+            return EnvVar.int(variable)
+        raise settings.SettingsError(f"{where}.{name}: {{env: {variable}}} works for text and integer fields only")
+    if secret and value is not None:  # never echo the value: it is the secret
+        raise settings.SettingsError(f"{where}.{name} is a secret: give the name of the environment variable that holds it, "
+                                     f"e.g. {name}: {{env: FACTORY_GENERATOR_API_KEY}}, never the value itself")
+    return value
+
+
+def _problem(resource_type: type, problem: dict) -> str:
+    """One pydantic error as 'field: what is wrong, got value' (secret fields never show their value)."""
+    field = ".".join(str(part) for part in problem.get("loc", ()))
+    message = problem.get("msg", "").removeprefix("Value error, ")
+    name = str(problem["loc"][0]) if problem.get("loc") else ""
+    secret = name in resource_type.model_fields and (resource_type.model_fields[name].json_schema_extra or {}).get("secret")
+    shown = f", got {problem['input']!r}" if field and "input" in problem and not secret else ""
+    return f"{field}: {message}{shown}" if field else message
 
 
 defs = Definitions(

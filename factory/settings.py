@@ -79,9 +79,21 @@ def load_settings() -> dict[str, Any]:
         loaded = yaml.safe_load(path.read_text()) or {}
     except yaml.YAMLError as error:
         raise SettingsError(f"settings file {path} is not valid YAML: {error}") from error
+    if not isinstance(loaded, dict):
+        raise SettingsError(f"settings file {path}: expected a mapping with the keys {list(SETTINGS_KEYS)}, got {type(loaded).__name__}")
     unknown = sorted(set(loaded) - set(SETTINGS_KEYS))
     if unknown:
         raise SettingsError(f"settings file {path}: unknown key(s) {unknown}; expected {list(SETTINGS_KEYS)}")
+    source = loaded.get("crawl_source")
+    if source is not None and not isinstance(source, str):
+        raise SettingsError(f"settings file {path}: crawl_source must be text (folders, comma-separated, or "
+                            f"commoncrawl:CC-MAIN-...), got {source!r}")
+    resources = loaded.get("resources")
+    if resources is not None and not isinstance(resources, dict):
+        raise SettingsError(f"settings file {path}: resources must map resource keys to their fields, got {resources!r}")
+    for key, fields in (resources or {}).items():
+        if fields is not None and not isinstance(fields, dict):
+            raise SettingsError(f"settings file {path}: resources.{key} must map field names to values, got {fields!r}")
     return loaded
 
 
@@ -97,9 +109,13 @@ def _from_folder(base: Path, item: str) -> str:
 
 
 def chunk_count() -> int:
-    value = int(os.environ.get("FACTORY_CHUNKS", "4"))
+    text = os.environ.get("FACTORY_CHUNKS", "4")
+    try:
+        value = int(text)
+    except ValueError:
+        raise SettingsError(f"FACTORY_CHUNKS must be a whole number of chunks per dump (>= 1), got {text!r}") from None
     if value < 1:
-        raise ValueError(f"FACTORY_CHUNKS must be >= 1, got {value}")
+        raise SettingsError(f"FACTORY_CHUNKS must be >= 1, got {value}")
     return value
 
 

@@ -3,22 +3,23 @@
 Thresholds come from a YAML/JSON file (`config_file`, default FACTORY_CURATION_CONFIG) shaped like
 `{curation: {gopher_quality: {min_doc_words: 30}}, dedup: {against_dumps: [CC-MAIN-2024-10]}}`,
 then `overrides_json` on top. Every field reaches the version hash of `filtered`/`deduped`.
+The whole config (file, overrides, filter names, thresholds) is checked when the resource is built.
 """
 
 import json
 import os
 from pathlib import Path
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
 from factory.curation.config import CurationConfig, CurationConfigError
-from factory.dedup.config import DedupConfig
+from factory.dedup.config import DedupConfig, DedupConfigError
+from resources.checked import CheckedResource
 
 MAX_DOCS_ENV = "FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE"
 
 
-class CurationResource(ConfigurableResource):
+class CurationResource(CheckedResource):
     config_file: str | None = Field(default=None, description="YAML/JSON of overrides; default FACTORY_CURATION_CONFIG")
     overrides_json: str = Field(default="", description='JSON overrides, e.g. {"curation": {"extractor": "resiliparse"}}')
     extractor: str | None = Field(default=None, description="trafilatura (FineWeb) or resiliparse (faster)")
@@ -26,15 +27,39 @@ class CurationResource(ConfigurableResource):
     drift_band: float = Field(default=0.25, description="allowed |removal rate - mean of other partitions| per filter")
     drift_min_documents: int = Field(default=50, description="partitions with fewer documents in are not compared")
 
+    def check_config(self) -> None:
+        if not 0.0 <= self.drift_band <= 1.0:
+            raise ValueError(f"drift_band must be a removal-rate difference in [0, 1], got {self.drift_band}")
+        if self.drift_min_documents < 0:
+            raise ValueError(f"drift_min_documents must be >= 0, got {self.drift_min_documents}")
+        if self.max_documents_per_file is not None and self.max_documents_per_file < 1:
+            raise ValueError(f"max_documents_per_file must be >= 1 or null (all records), got {self.max_documents_per_file}")
+        self.get_config()
+        self.get_dedup_config()
+
     def _sections(self) -> dict:
         merged: dict = {}
         path = self.config_file or os.environ.get("FACTORY_CURATION_CONFIG")
         if path:
-            text = Path(path).read_text()
-            loaded = json.loads(text) if path.endswith(".json") else _yaml(text)
+            key = "config_file" if self.config_file else "FACTORY_CURATION_CONFIG"
+            try:
+                text = Path(path).read_text()
+                loaded = json.loads(text) if path.endswith(".json") else _yaml(text)
+            except OSError as error:
+                raise CurationConfigError(f"{key}: curation settings file {path!r} cannot be read: {error.strerror or error}") from None
+            except ValueError as error:  # JSON or YAML syntax
+                raise CurationConfigError(f"{key}: curation settings file {path!r} is not valid {'JSON' if path.endswith('.json') else 'YAML'}: {error}") from None
+            if loaded is not None and not isinstance(loaded, dict):
+                raise CurationConfigError(f"{key}: curation settings file {path!r} must hold a mapping with 'curation' and/or 'dedup'")
             _merge(merged, loaded or {})
         if self.overrides_json:
-            _merge(merged, json.loads(self.overrides_json))
+            try:
+                overrides = json.loads(self.overrides_json)
+            except ValueError as error:
+                raise CurationConfigError(f"overrides_json is not valid JSON ({error}): {self.overrides_json!r}") from None
+            if not isinstance(overrides, dict):
+                raise CurationConfigError(f"overrides_json must be a JSON object such as {{\"curation\": {{...}}}}, got {self.overrides_json!r}")
+            _merge(merged, overrides)
         unknown = sorted(set(merged) - {"curation", "dedup"})
         if unknown:
             raise CurationConfigError(f"curation settings file: unknown top-level key(s) {unknown}: expected 'curation' and 'dedup'")
@@ -44,19 +69,42 @@ class CurationResource(ConfigurableResource):
         curation = dict(self._sections().get("curation", {}))
         if self.extractor:
             curation["extractor"] = self.extractor
-        cap = self.max_documents_per_file or (int(os.environ[MAX_DOCS_ENV]) if os.environ.get(MAX_DOCS_ENV) else None)
+        cap = self.max_documents_per_file or _env_int(MAX_DOCS_ENV)
         if cap:
             curation.setdefault("max_documents_per_file", cap)
-        return CurationConfig.from_overrides(curation)
+        try:
+            return CurationConfig.from_overrides(curation)
+        except CurationConfigError:
+            raise
+        except (TypeError, ValueError) as error:  # a value of the wrong type (text for a number...): show what was given
+            raise CurationConfigError(f"a curation setting has the wrong type ({error}); thresholds are numbers or null, "
+                                      f"switches true/false; given: {json.dumps(curation, default=str)}") from None
 
     def get_dedup_config(self) -> DedupConfig:
-        return DedupConfig.from_overrides(self._sections().get("dedup", {}))
+        dedup = self._sections().get("dedup", {})
+        try:
+            return DedupConfig.from_overrides(dedup)
+        except TypeError as error:  # a value of the wrong type: show what was given
+            raise DedupConfigError(f"a dedup setting has the wrong type ({error}); given: {json.dumps(dedup, default=str)}") from None
 
 
 def _yaml(text: str) -> dict:
     import yaml
 
-    return yaml.safe_load(text)
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        raise ValueError(str(error)) from None
+
+
+def _env_int(name: str) -> int | None:
+    text = os.environ.get(name)
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise CurationConfigError(f"{name} must be a whole number of records per crawl file, got {text!r}") from None
 
 
 def _merge(into: dict, other: dict) -> None:

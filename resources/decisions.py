@@ -1,7 +1,7 @@
 """How the leaderboard decides between mixes: the primary metric, the confidence and the minimum effect."""
 
 from dagster import ConfigurableResource
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 
 from factory.evaluation.leaderboard import DecisionConfig
 from factory.evaluation.metrics import METRICS
@@ -22,6 +22,13 @@ class DecisionsResource(ConfigurableResource):
         if value not in METRICS:
             raise ValueError(f"unknown metric {value!r}: choose from {sorted(METRICS)}")
         return value
+
+    @model_validator(mode="after")
+    def _valid_config(self) -> "DecisionsResource":  # confidence, min_effect, resamples: before any run starts
+        if self.resamples < 1:
+            raise ValueError(f"resamples must be >= 1, got {self.resamples}")
+        DecisionConfig(self.primary_metric, self.confidence, self.min_effect, self.resamples)
+        return self
 
     def get_config(self) -> DecisionConfig:
         try:

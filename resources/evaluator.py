@@ -2,14 +2,14 @@
 
 import os
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
 from factory.evaluation import EvalConfig
 from factory.evaluation.config import EARLY_SIGNAL
+from resources.checked import CheckedResource
 
 
-class EvaluatorResource(ConfigurableResource):
+class EvaluatorResource(CheckedResource):
     tasks: list[str] | None = Field(default=None, description="task names; default FineWeb's early-signal set")
     limit: int | None = Field(default=None, description="items per task; default FACTORY_EVAL_LIMIT, else all")
     data_dir: str | None = Field(default=None, description="evaluation data folder; default FACTORY_EVAL_DATA or ../shared/data/eval")
@@ -20,10 +20,25 @@ class EvaluatorResource(ConfigurableResource):
     device: str = "auto"
     threads: int | None = None
 
+    def check_config(self) -> None:  # tasks, held-out domains, limits: EvalConfig names the bad one
+        if self.batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {self.batch_size}")
+        self.get_config()
+
     def get_config(self) -> EvalConfig:
-        limit = self.limit if self.limit is not None else (int(os.environ["FACTORY_EVAL_LIMIT"]) if os.environ.get("FACTORY_EVAL_LIMIT") else None)
+        limit = self.limit if self.limit is not None else _env_limit()
         return EvalConfig(
             tasks=tuple(self.tasks or EARLY_SIGNAL), limit=limit, source=self.source, data_dir=self.data_dir,
             heldout=tuple(self.heldout) if self.heldout is not None else EvalConfig.heldout, heldout_docs=self.heldout_docs,
             batch_size=self.batch_size, device=self.device, threads=self.threads,
         )
+
+
+def _env_limit() -> int | None:
+    text = os.environ.get("FACTORY_EVAL_LIMIT")
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError(f"FACTORY_EVAL_LIMIT must be a whole number of items per task, got {text!r}") from None

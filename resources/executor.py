@@ -6,13 +6,13 @@ never into its version, so scaling out does not rebuild committed data.
 
 import os
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
 from factory.curation.executors import ExecutorSpec
+from resources.checked import CheckedResource
 
 
-class ExecutorResource(ConfigurableResource):
+class ExecutorResource(CheckedResource):
     """`kind`: local (workers = cores), ray (an existing cluster at `ray_address`, or a local one), slurm."""
 
     kind: str = Field(default_factory=lambda: os.environ.get("FACTORY_EXECUTOR", "local"),
@@ -26,6 +26,11 @@ class ExecutorResource(ConfigurableResource):
     slurm_cpus_per_task: int = 1
     slurm_mem_per_cpu_gb: int = 2
     slurm_venv_path: str | None = None
+
+    def check_config(self) -> None:  # kind and workers: ExecutorSpec names the bad one
+        if self.in_process_below_documents < 0:
+            raise ValueError(f"in_process_below_documents must be >= 0, got {self.in_process_below_documents}")
+        self.get_spec()
 
     def get_spec(self) -> ExecutorSpec:
         return ExecutorSpec(

@@ -11,6 +11,12 @@ Engines are cached per process, keyed by their config: every partition and recip
 materializes (the demo, ``execute_in_process``, a run over several partitions) shares one
 loaded engine. Where each run is its own process (Dagster's default launcher), point this
 resource at a long-lived server instead (``backend: openai``) so no run reloads the model.
+
+The server's API key is a secret: only an environment reference is configuration
+(``api_key: {env: FACTORY_GENERATOR_API_KEY}`` in factory.yaml, ``EnvVar(...)`` in code; a plain value
+in the settings file is refused), so Dagster's resource snapshots, the UI and the run storage hold the
+variable's name, never its value. Unset, the key is read from ``FACTORY_GENERATOR_API_KEY``, the
+variable the Pipes worker reads; it is left out of the extras, the manifests and the logs.
 """
 
 import atexit
@@ -18,14 +24,18 @@ import logging
 import os
 import threading
 
-from dagster import ConfigurableResource
+from urllib.parse import urlparse
+
 from pydantic import Field
 
 from factory.generation import Generator, GeneratorConfig, load_generator
-from factory.generation.backend import LazyGenerator
+from factory.generation.backend import BACKENDS, LazyGenerator
+from resources.checked import CheckedResource
 
 log = logging.getLogger(__name__)
 PRODUCTION_MODEL = "HuggingFaceTB/SmolLM2-1.7B-Instruct"
+API_KEY_ENV = "FACTORY_GENERATOR_API_KEY"  # what the Pipes worker (workers/generate_synthetic.py) reads
+SECRET = {"secret": True}  # a field that the settings file may only give as {env: NAME} (assets/definitions.py)
 _ENGINES: dict[GeneratorConfig, Generator] = {}
 _LOCK = threading.Lock()
 
@@ -50,7 +60,7 @@ def _has_gpu() -> bool:
     return torch.cuda.is_available()
 
 
-class GeneratorResource(ConfigurableResource):
+class GeneratorResource(CheckedResource):
     """Which backend and model generate synthetic text; the seed is the run's sampling seed."""
 
     backend: str = Field(default="vllm", description="vllm (in process), openai (any OpenAI-compatible server) or transformers")
@@ -62,11 +72,37 @@ class GeneratorResource(ConfigurableResource):
     kv_cache_gb: float | None = Field(default=None, description="vLLM KV cache size; default 2 GiB on CPU")
     batch_size: int = Field(default=8, description="transformers: prompts per generate() call")
     base_url: str | None = Field(default=None, description="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
-    api_key: str = "EMPTY"
+    api_key: str | None = Field(default=None, json_schema_extra=SECRET,
+                                description=f"openai backend: the server's API key, only as {{env: NAME}} / EnvVar('NAME'); "
+                                            f"default {API_KEY_ENV}, else 'EMPTY'")
     served_model: str | None = None
     concurrency: int = Field(default=16, description="openai backend: requests in flight")
     max_retries: int = 4
     per_request_seed: bool = Field(default=False, description="send per-request seeds (crashed CPU vLLM once: off by default)")
+
+    def check_config(self) -> None:
+        if self.backend not in BACKENDS:
+            raise ValueError(f"backend {self.backend!r} is unknown: choose one of {sorted(BACKENDS)}")
+        for name in ("concurrency", "batch_size", "max_model_len"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.max_retries < 0:
+            raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.kv_cache_gb is not None and self.kv_cache_gb <= 0:
+            raise ValueError(f"kv_cache_gb must be > 0 GiB or null (the default), got {self.kv_cache_gb}")
+        if self.base_url:
+            parsed = urlparse(self.base_url)
+            if parsed.scheme not in ("http", "https") or not parsed.netloc:
+                raise ValueError(f"base_url {self.base_url!r} is not an http(s):// URL, e.g. http://127.0.0.1:8000/v1")
+        elif self.backend == "openai":
+            raise ValueError("backend 'openai' needs base_url, the server's URL, e.g. http://127.0.0.1:8000/v1")
+
+    def resolved_api_key(self) -> str:
+        return self.api_key or os.environ.get(API_KEY_ENV) or "EMPTY"
+
+    def worker_env(self) -> dict[str, str]:
+        """The environment a Pipes worker needs for this generator: the key under the name the worker reads."""
+        return {API_KEY_ENV: self.api_key} if self.api_key else {}
 
     def resolved_model(self) -> str:
         return self.model or default_model()
@@ -75,7 +111,7 @@ class GeneratorResource(ConfigurableResource):
         return GeneratorConfig(
             backend=self.backend, model=self.resolved_model(), seed=self.seed, dtype=self.dtype, device=self.device,
             max_model_len=self.max_model_len, kv_cache_gb=self.kv_cache_gb, batch_size=self.batch_size,
-            base_url=self.base_url or "", api_key=self.api_key, served_model=self.served_model or "",
+            base_url=self.base_url or "", api_key=self.resolved_api_key(), served_model=self.served_model or "",
             concurrency=self.concurrency, max_retries=self.max_retries, per_request_seed=self.per_request_seed,
         )
 

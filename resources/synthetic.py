@@ -3,15 +3,22 @@
 The sensor and the asset read the same resource, so the source asset the sensor watches is the
 one the asset reads. Everything here except ``recipes`` and ``dumps`` (what the sensor requests),
 ``workers`` and ``min_accepted_share`` (a check, not a filter) enters the store version of a partition.
+Every field is checked when the resource is built: recipes must be recipe files, dumps and the source
+asset safe partition keys, shares fractions, sizes positive.
 """
 
-from dagster import ConfigurableResource
 from pydantic import Field
 
 from factory.generation import DiversityThresholds, OutputChecks, SyntheticConfig
+from factory.generation.recipes import NAME as RECIPE_NAME
+from factory.generation.recipes import RECIPES_DIR, load_recipe
+from factory.store.partitions import check_value
+from resources.checked import CheckedResource
+
+SHARES = ("looping_max_repeat_share", "copied_max_share", "min_accepted_share", "max_same_first_sentence_share", "min_distinct_2")
 
 
-class SyntheticSettingsResource(ConfigurableResource):
+class SyntheticSettingsResource(CheckedResource):
     source_asset: str = Field(default="deduped", description="any dataset asset with a `documents` table, partitioned by dump")
     recipes: list[str] | None = Field(default=None, description="recipes the generation sensor requests; default every recipe file")
     dumps: list[str] | None = Field(default=None, description="dumps the generation sensor requests; default every dump")
@@ -27,6 +34,27 @@ class SyntheticSettingsResource(ConfigurableResource):
     max_same_first_sentence_share: float = 0.2
     min_distinct_2: float = 0.3
     max_compression_ratio: float = 6.0
+
+    def check_config(self) -> None:
+        known = sorted(path.stem for path in RECIPES_DIR.glob("*.yaml"))
+        for name in self.recipes or []:
+            if not isinstance(name, str) or not RECIPE_NAME.match(name) or name not in known:
+                raise ValueError(f"recipes: unknown recipe {name!r}: choose from {known} (the files in {RECIPES_DIR})")
+            load_recipe(name)  # a malformed file fails here, naming its field
+        for dump in self.dumps or []:
+            check_value(dump, "dumps entry")
+        check_value(self.source_asset, "source_asset")
+        for name in SHARES:
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a fraction in [0, 1]{' or null (off)' if name in SHARES[:2] else ''}, got {value}")
+        for name in ("max_documents", "max_tokens", "empty_min_words"):
+            value = getattr(self, name)
+            if value is not None and value < (0 if name == "empty_min_words" else 1):
+                raise ValueError(f"{name} must be >= {0 if name == 'empty_min_words' else 1} or null, got {value}")
+        if self.max_compression_ratio <= 0:
+            raise ValueError(f"max_compression_ratio must be > 0, got {self.max_compression_ratio}")
+        self.step_config()  # the step's own checks: chunk_size, truncated, ...
 
     def step_config(self) -> SyntheticConfig:
         checks = OutputChecks(

@@ -5,6 +5,8 @@ Requests run concurrently up to ``concurrency`` so the server can batch them; a 
 fails with a transient error (connection, timeout, 429, 5xx) is retried ``max_retries`` times.
 The server's model and device are its own: ``device_type`` reports ``remote:<host>``, so the
 accelerator-hours of a run against a server are billed to that label, not to this machine.
+The API key (``config.api_key``) goes to the server only: labels and messages show the server's
+URL without any user or password in it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ class OpenAIGenerator(Generator):
 
     @property
     def device_type(self) -> str:
-        return f"remote:{urlparse(self.config.base_url).netloc}"
+        return f"remote:{urlparse(public_url(self.config.base_url)).netloc}"
 
     def generate(self, requests: Sequence[GenerationRequest]) -> list[Generation]:
         if not requests:
@@ -68,7 +70,7 @@ class OpenAIGenerator(Generator):
             except (openai.APIConnectionError, openai.APITimeoutError, openai.RateLimitError, openai.InternalServerError) as error:
                 if attempt == self.config.max_retries:
                     raise RuntimeError(
-                        f"OpenAI-compatible server {self.config.base_url} failed request {request.request_id!r} "
+                        f"OpenAI-compatible server {public_url(self.config.base_url)} failed request {request.request_id!r} "
                         f"after {attempt + 1} attempts: {error}. Check that the server is up and serves {self.served_model!r}"
                     ) from error
                 self.retries_used += 1
@@ -83,3 +85,11 @@ class OpenAIGenerator(Generator):
             output_tokens=usage.completion_tokens if usage else 0,
             finish_reason=FINISH_LENGTH if choice.finish_reason == "length" else FINISH_STOP,
         )
+
+
+def public_url(url: str) -> str:
+    """``url`` without a ``user:password@`` part, for labels, manifests and messages."""
+    parsed = urlparse(url)
+    if "@" not in parsed.netloc:
+        return url
+    return parsed._replace(netloc=parsed.netloc.rsplit("@", 1)[1]).geturl()

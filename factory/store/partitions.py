@@ -4,6 +4,8 @@ A partition is either one key (``"CC-MAIN-2024-18"``) or named dimensions
 (``{"dump": "CC-MAIN-2024-18", "chunk": "003"}``). Its path inside an asset's folder is
 ``CC-MAIN-2024-18`` or ``dump=CC-MAIN-2024-18/chunk=003``. Keys come from users, sensors and
 file names, so every part is checked before it becomes a path: nothing can leave the store.
+Refused: empty keys, ``..`` anywhere, ``/`` and ``\\``, absolute paths, NUL and other control
+characters, newlines, spaces, and anything that does not start with a letter or digit.
 """
 
 from __future__ import annotations
@@ -12,8 +14,9 @@ import re
 from collections.abc import Mapping
 
 UNPARTITIONED = "all"
-_SAFE_VALUE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._+@-]{0,199}$")
-_SAFE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
+# fullmatch, not match with $: "$" also matches before a trailing newline, which would let "key\n" through.
+_SAFE_VALUE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._+@-]{0,199}")
+_SAFE_NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")
 
 Partition = str | Mapping[str, str] | None
 
@@ -23,7 +26,7 @@ class UnsafePartitionKeyError(ValueError):
 
 
 def check_value(value: str, what: str = "partition key") -> str:
-    if not isinstance(value, str) or not _SAFE_VALUE.match(value) or ".." in value:
+    if not isinstance(value, str) or not _SAFE_VALUE.fullmatch(value) or ".." in value:
         raise UnsafePartitionKeyError(
             f"{what} {value!r} is not allowed in store paths: use 1-200 characters from "
             "letters, digits and . _ + @ -, starting with a letter or digit, without '..' "
@@ -44,7 +47,7 @@ def partition_path(partition: Partition) -> str:
         raise UnsafePartitionKeyError("a multi-dimensional partition needs at least one dimension")
     parts = []
     for name, value in partition.items():
-        if not _SAFE_NAME.match(name):
+        if not isinstance(name, str) or not _SAFE_NAME.fullmatch(name):
             raise UnsafePartitionKeyError(f"partition dimension name {name!r} is not a snake_case name")
         parts.append(f"{name}={check_value(value, f'partition key for {name!r}')}")
     return "/".join(parts)
