@@ -140,14 +140,14 @@ def run_to_completion(executor, what: str) -> None:
 
 
 def stage_totals(store, logging_dir: str) -> dict[str, float]:
-    """A stage's counters summed over its steps, from datatrove's merged ``stats.json`` ({} if it did not run)."""
+    """A stage's counters summed over its steps and tasks ({} if it did not run), from each task's own
+    ``stats/<rank>.json``: datatrove's merged ``stats.json`` covers only the tasks of the last execution, so
+    after a resumed run it would leave out every task completed before the interruption."""
     import json
 
-    path = f"{logging_dir}/stats.json"
-    if not store.exists(path):
-        return {}
     totals: dict[str, float] = {}
-    for step in json.loads(store.get(path)):
-        for key, value in step.get("stats", {}).items():
-            totals[key] = totals.get(key, 0) + (value.get("total", 0) if isinstance(value, dict) else value)
+    for path in store.glob(f"{logging_dir}/stats/*.json"):
+        for step in json.loads(store.get(path)):
+            for key, value in step.get("stats", {}).items():
+                totals[key] = totals.get(key, 0) + (value.get("total", 0) if isinstance(value, dict) else value)
     return totals

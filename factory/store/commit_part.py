@@ -22,6 +22,7 @@ from datatrove.data import DocumentsPipeline
 from datatrove.io import DataFolderLike, get_datafolder
 from datatrove.pipeline.base import PipelineStep
 
+from factory.faults import crash_point
 from factory.store.filesystem import write_atomic
 from factory.store.writer import marker_path
 
@@ -68,6 +69,7 @@ class CommitPart(PipelineStep):
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for document in data or ():
             yield document
+            crash_point("document_written")
         # The generators upstream are exhausted: every writer has left its ``with`` block and closed its files.
         files, tables = [], {}
         for table in self.tables:
@@ -82,7 +84,9 @@ class CommitPart(PipelineStep):
         index = rank + self.part_offset
         marker = {"index": index, "files": files, "counts": {}, "stats": {"tables": tables}}
         fs, base = self.version_folder.fs, self.version_folder.path
+        crash_point("part_written")
         write_atomic(fs, f"{base}/{marker_path(index)}", json.dumps(marker).encode())
+        crash_point("part_committed")
         self.stat_update("shards", value=len(files))
 
     def _checksum(self, path: str) -> dict[str, Any]:

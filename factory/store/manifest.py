@@ -66,7 +66,8 @@ class Manifest:
     stats: dict[str, Any] = field(default_factory=dict)
     timings: dict[str, Any] = field(default_factory=dict)
     run_id: str | None = None
-    packages: dict[str, str] = field(default_factory=dict)
+    packages: dict[str, str] = field(default_factory=dict)  # recorded: every tracked package
+    libraries: dict[str, str] = field(default_factory=dict)  # part of the version: those that decide the output
     parts: int = 0
     format_version: int = FORMAT_VERSION
 

@@ -14,9 +14,11 @@ from typing import Any
 
 import pyarrow as pa
 
+from factory.faults import crash_point
 from factory.store import tables
-from factory.store.filesystem import StorageOptions, is_local, open_filesystem, protocol_of, write_atomic
+from factory.store.filesystem import TMP_SUFFIX, StorageOptions, is_local, open_filesystem, protocol_of, write_atomic
 from factory.store.manifest import MANIFEST_NAME, InputRef, Manifest, SourceFile
+from factory.store.packages import deciding_versions
 from factory.store.partitions import Partition, check_value, partition_label, partition_path
 from factory.store.versioning import compute_version
 from factory.store.writer import VersionWriter
@@ -60,8 +62,18 @@ class Store:
             self.fs.makedirs(path.rsplit("/", 1)[0], exist_ok=True)
         self.fs.pipe_file(path, data)
 
-    def put_atomic(self, path: str, data: bytes) -> None:
-        write_atomic(self.fs, path, data)
+    def put_atomic(self, path: str, data: bytes, crash_at: str | None = None) -> None:
+        write_atomic(self.fs, path, data, crash_at)
+
+    def remove_leftovers(self, folder: str) -> int:
+        """Delete what writes that never finished left under ``folder``: temporary files of a local store (an S3
+        PUT leaves none). Called when a version commits, when no task of it can still be writing."""
+        if not self.is_local:
+            return 0
+        leftovers = set(self.glob(f"{folder}/*{TMP_SUFFIX}")) | set(self.glob(f"{folder}/**/*{TMP_SUFFIX}"))
+        for path in leftovers:
+            self.fs.rm_file(path)
+        return len(leftovers)
 
     def get(self, path: str) -> bytes:
         return self.fs.cat_file(path)
@@ -84,23 +96,28 @@ class Store:
         sources: Sequence[SourceFile] = (),
         operational: dict[str, Any] | None = None,
         run_id: str | None = None,
+        libraries: dict[str, str] | None = None,
     ) -> VersionWriter:
-        """A writer for the version that these inputs, code and config determine."""
+        """A writer for the version that these inputs, code, config and deciding libraries determine
+        (``libraries``: default, the installed versions of ``packages.DECIDING[asset]``)."""
         label = partition_label(partition)
-        version = compute_version(asset, code_version, config, inputs, sources)
+        libraries = deciding_versions(asset) if libraries is None else libraries
+        version = compute_version(asset, code_version, config, inputs, sources, libraries)
         return VersionWriter(
             self, asset, label, version, code_version=code_version, config=config, inputs=inputs,
-            sources=sources, operational=operational, run_id=run_id,
+            sources=sources, operational=operational, run_id=run_id, libraries=libraries,
         )
 
     def commit_manifest(self, manifest: Manifest) -> None:
         path = f"{self.version_dir(manifest.asset, manifest.partition, manifest.version)}/{MANIFEST_NAME}"
-        self.put_atomic(path, manifest.to_json().encode())
+        self.put_atomic(path, manifest.to_json().encode(), crash_at="manifest_written")
+        crash_point("manifest_committed")
         self.set_current(manifest)
 
     def set_current(self, manifest: Manifest) -> None:
         pointer = {"version": manifest.version, "content_hash": manifest.content_hash}
-        self.put_atomic(f"{self.partition_dir(manifest.asset, manifest.partition)}/{CURRENT_NAME}", json.dumps(pointer).encode())
+        self.put_atomic(f"{self.partition_dir(manifest.asset, manifest.partition)}/{CURRENT_NAME}", json.dumps(pointer).encode(),
+                        crash_at="current_written")
 
     def read_manifest(self, asset: str, partition: Partition, version: str) -> Manifest | None:
         path = f"{self.version_dir(asset, partition, version)}/{MANIFEST_NAME}"

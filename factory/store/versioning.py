@@ -1,7 +1,8 @@
 """Input-addressed versions, as in Marin's executor.
 
 A version is the hash of what determines the output: asset, code version, the versioned
-config and the versions of the inputs. Operational settings (workers, batch sizes that do not
+config (models in it by content hash), the versions of the libraries that decide the output and
+the versions of the inputs. Operational settings (workers, batch sizes that do not
 change results) stay out, so changing them reuses committed data.
 """
 
@@ -9,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from factory.store.manifest import InputRef, SourceFile
@@ -27,11 +28,13 @@ def compute_version(
     config: dict[str, Any],
     inputs: Sequence[InputRef] = (),
     sources: Sequence[SourceFile] = (),
+    libraries: Mapping[str, str] | None = None,
 ) -> str:
     identity = {
         "asset": asset,
         "code_version": code_version,
         "config": config,
+        "libraries": dict(sorted((libraries or {}).items())),
         "inputs": sorted((ref.asset, ref.partition, ref.version) for ref in inputs),
         "sources": sorted((src.url, src.checksum) for src in sources),
     }

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import pyarrow as pa
 
+from factory.faults import crash_point
 from factory.store import tables
 from factory.store.manifest import FileEntry, InputRef, Manifest, SourceFile
 from factory.store.versioning import content_hash
@@ -82,6 +83,7 @@ class VersionWriter:
         sources: Sequence[SourceFile] = (),
         operational: dict[str, Any] | None = None,
         run_id: str | None = None,
+        libraries: dict[str, str] | None = None,
     ):
         self.store = store
         self.asset, self.partition, self.version = asset, partition, version
@@ -89,6 +91,7 @@ class VersionWriter:
         self.inputs, self.sources = list(inputs), list(sources)
         self.operational = operational or {}
         self.run_id = run_id
+        self.libraries = dict(libraries or {})
         self.dir = store.version_dir(asset, partition, version)
         self.started = time.time()
         self._parts: dict[int, dict[str, Any]] | None = None
@@ -127,6 +130,7 @@ class VersionWriter:
 
     def put_bytes(self, relpath: str, data: bytes, rows: int | None = None) -> FileEntry:
         self.store.put(f"{self.dir}/{relpath}", data)
+        crash_point("file_written")
         return FileEntry(path=relpath, size=len(data), sha256=hashlib.sha256(data).hexdigest(), rows=rows)
 
     def committed_parts(self, refresh: bool = False) -> dict[int, dict[str, Any]]:
@@ -148,7 +152,9 @@ class VersionWriter:
         yield part
         self._parts = None
         marker = {"index": index, "files": [asdict(f) for f in part.files], "counts": part.counts, "stats": part.stats}
+        crash_point("part_written")
         self.store.put_atomic(f"{self.dir}/{marker_path(index)}", json.dumps(marker).encode())
+        crash_point("part_committed")
 
     def commit(self, counts: dict[str, int] | None = None, stats: dict[str, Any] | None = None) -> Manifest:
         """Write ``_manifest.json`` over every committed part: the version becomes visible."""
@@ -181,8 +187,11 @@ class VersionWriter:
             },
             run_id=self.run_id,
             packages=package_versions(),
+            libraries=self.libraries,
             parts=len(parts),
         )
+        if removed := self.store.remove_leftovers(self.dir):
+            log.info("%s: removed %d temporary files left by interrupted writes", manifest.short, removed)
         self.store.commit_manifest(manifest)
         log.info("committed %s (%d files, %s)", manifest.short, len(files), total)
         return manifest
