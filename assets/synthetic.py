@@ -31,6 +31,7 @@ from assets.partitions import by_dump, dumps
 from factory import generation
 from factory.generation import diversity_problems, load_recipe
 from factory.generation.step import REJECTED
+from factory.models.identity import model_label
 from factory.store import Manifest, Store
 from factory.store.sample_rows import first_rows
 from resources import StoreResource
@@ -104,13 +105,18 @@ def synthetic(context: AssetExecutionContext, store: StoreResource, generator: G
     )
 
 
+def _model_label(model) -> str:
+    """``name@<12 hex of its content hash>``; versions committed before models were hashed name the folder only."""
+    return model_label(model) if isinstance(model, dict) else str(model or "")
+
+
 def _display_metadata(store: Store, manifest: Manifest, recipe) -> dict:
     stats = manifest.stats
     diversity = stats.get("diversity", {})
     requests = manifest.counts.get("requests", 0)
     rejections = stats.get("rejections", {})
     return {
-        "recipe": recipe.tag, "follows": recipe.follows, "model": manifest.config.get("model", ""),
+        "recipe": recipe.tag, "follows": recipe.follows, "model": _model_label(manifest.config.get("model")),
         "backend": manifest.config.get("backend", ""), "tokens_in": stats.get("tokens_in", 0),
         "tokens_out": stats.get("tokens_out", 0), "tokens_per_s": stats.get("tokens_per_s", 0.0),
         "accelerator_hours": MetadataValue.json(stats.get("accelerator_hours", {})),

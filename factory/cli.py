@@ -236,6 +236,27 @@ def models() -> None:
     console.print(f"SmolLM2-135M-Instruct: {ensure_smollm2()}")
 
 
+@app.command("code-versions")
+def code_versions(
+    record: bool = typer.Option(False, "--record", help="record the current source of every step as reviewed"),
+) -> None:
+    """Check that no step's source changed under its old CODE_VERSION (exit 1 naming the step and the modules).
+
+    After a change: bump the step's CODE_VERSION if its output changes, then record with --record."""
+    from factory import code_versions as versions
+
+    if record:
+        for source in versions.record().values():
+            console.print(f"{source.step}: code version {source.code_version}, {len(source.modules)} modules recorded")
+        return
+    drifts = versions.check()
+    for drift in drifts:
+        console.print(f"[red]{escape(drift.message)}[/]")
+    if drifts:
+        raise typer.Exit(1)
+    console.print(f"every step's source matches its recorded code version ({len(versions.STEPS)} steps)")
+
+
 @app.command()
 def plan(
     source: str = typer.Argument(..., help="the dump to plan, e.g. commoncrawl:CC-MAIN-2024-18"),

@@ -59,16 +59,24 @@ def _dedup_defaults() -> dict[str, Any]:
 def _synthetic(config: dict[str, Any], partition: str) -> dict[str, Any]:
     from factory.generation.backend import GeneratorConfig
     from factory.generation.step import SyntheticConfig
-    from factory.models.smollm2 import MODEL_NAME
-
     step, generator = SyntheticConfig(), GeneratorConfig.__dataclass_fields__  # an empty model does not validate
     defaults = {"source_asset": step.source_asset, "max_documents": step.max_documents, "chunk_size": step.chunk_size,
-                "checks": step.checks.to_dict(), "model": MODEL_NAME, "backend": generator["backend"].default,
-                "seed": generator["seed"].default}
+                "checks": step.checks.to_dict(), "model": _local_model(), "backend": generator["backend"].default,
+                "dtype": generator["dtype"].default, "seed": generator["seed"].default}
     recipe_name = _key(partition, "recipe") or config.get("recipe", {}).get("name")
     if recipe_name:  # the recipe file as shipped: an edited prompt or sampling shows up as a change
         defaults["recipe"] = _generation_recipe(recipe_name)
     return defaults
+
+
+@cache
+def _local_model() -> dict[str, Any]:
+    """The default generator model (the local SmolLM2) by content, as a synthetic version's config holds it."""
+    from factory.models.identity import model_identity
+    from factory.models.smollm2 import MODEL_NAME, model_dir
+
+    folder = model_dir()
+    return model_identity(folder) if (folder / "config.json").exists() else {"name": MODEL_NAME}
 
 
 @cache

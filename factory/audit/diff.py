@@ -1,9 +1,10 @@
 """What differs between two versions of one partition, and which of those differences made the new version.
 
-A version is the hash of code version, config, input versions and sources (``factory.store.versioning``),
-so those four are the only possible causes of a new version; ``causes`` names the ones that differ.
-Packages, models named in operational settings and counts are reported beside them: they explain
-different results, but a package upgrade alone never invalidates a step.
+A version is the hash of code version, config (models in it by content hash), the deciding libraries'
+versions, input versions and sources (``factory.store.versioning``), so those are the only possible causes
+of a new version; ``causes`` names the ones that differ, with ``models`` apart from the rest of the config.
+The other packages, operational settings and counts are reported beside them: they explain different
+results, but never make a new version.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ class VersionDiff:
     config: list[Change] = field(default_factory=list)
     inputs: list[Change] = field(default_factory=list)  # key: asset[partition], values: versions
     sources: list[Change] = field(default_factory=list)  # key: url, values: checksums
-    packages: list[Change] = field(default_factory=list)
+    libraries: list[Change] = field(default_factory=list)  # the deciding libraries: part of the version
+    packages: list[Change] = field(default_factory=list)  # every other tracked package: recorded only
     models: list[Change] = field(default_factory=list)  # config and operational keys that name a model or tokenizer
     operational: list[Change] = field(default_factory=list)
     counts: list[Change] = field(default_factory=list)
@@ -44,8 +46,10 @@ class VersionDiff:
     @property
     def causes(self) -> list[str]:
         """The parts of the version's identity that differ: why B is a new version rather than A reused."""
-        named = {"code_version": bool(self.code_version), "config": bool(self.config), "inputs": bool(self.inputs),
-                 "sources": bool(self.sources)}
+        model_keys = {c.key for c in self.models}
+        named = {"code_version": bool(self.code_version), "models": any(c.key in model_keys for c in self.config),
+                 "config": any(c.key not in model_keys for c in self.config), "libraries": bool(self.libraries),
+                 "inputs": bool(self.inputs), "sources": bool(self.sources)}
         return [name for name, differs in named.items() if differs]
 
     def to_dict(self) -> dict[str, Any]:
@@ -56,7 +60,7 @@ class VersionDiff:
             "a_committed_at": self.a.timings.get("committed_at"), "b_committed_at": self.b.timings.get("committed_at"),
             "causes": self.causes, "code_version": vars(self.code_version) if self.code_version else None,
             "config": rows(self.config), "inputs": rows(self.inputs), "sources": rows(self.sources),
-            "packages": rows(self.packages), "models": rows(self.models), "operational": rows(self.operational),
+            "libraries": rows(self.libraries), "packages": rows(self.packages), "models": rows(self.models), "operational": rows(self.operational),
             "counts": rows(self.counts),
         }
 
@@ -71,7 +75,8 @@ def diff_versions(a: Manifest, b: Manifest) -> VersionDiff:
         inputs=_changes({f"{r.asset}[{r.partition}]": r.version for r in a.inputs},
                         {f"{r.asset}[{r.partition}]": r.version for r in b.inputs}),
         sources=_changes({s.url: s.checksum for s in a.sources}, {s.url: s.checksum for s in b.sources}),
-        packages=_changes(a.packages, b.packages),
+        libraries=_changes(a.libraries, b.libraries),
+        packages=_changes(_others(a), _others(b)),
         models=_changes(_models(config_a | operational_a), _models(config_b | operational_b)),
         operational=_changes(operational_a, operational_b),
         counts=_changes(a.counts, b.counts),
@@ -110,6 +115,10 @@ def _changes(a: dict[str, Any], b: dict[str, Any]) -> list[Change]:
     return [Change(k, a.get(k, MISSING), b.get(k, MISSING)) for k in keys if a.get(k, MISSING) != b.get(k, MISSING)]
 
 
+def _others(manifest: Manifest) -> dict[str, str]:
+    return {name: version for name, version in manifest.packages.items() if name not in manifest.libraries}
+
+
 def _models(flat: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in flat.items() if any(word in part for part in k.split(".") for word in MODEL_WORDS)}
 
@@ -126,7 +135,7 @@ def render(diff: VersionDiff) -> str:
     lines.append(f"[bold]new version because of:[/] [yellow]{causes}[/]")
     sections = [("code version", [diff.code_version] if diff.code_version else []), ("config", diff.config),
                 ("inputs", diff.inputs), ("sources", diff.sources), ("models", diff.models),
-                ("packages (not in the version)", diff.packages), ("operational (not in the version)", diff.operational),
+                ("libraries (in the version)", diff.libraries), ("other packages (not in the version)", diff.packages), ("operational (not in the version)", diff.operational),
                 ("counts", diff.counts)]
     for title, changes in sections:
         lines.append(f"[bold]{title}:[/] " + ("[dim]same[/]" if not changes else ""))

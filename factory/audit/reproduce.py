@@ -281,6 +281,8 @@ def identity_differences(original: Manifest, rebuilt: Manifest) -> list[str]:
               for name in ("asset", "code_version") if getattr(original, name) != getattr(rebuilt, name)]
     lines += [f"config.{key}: {before!r} -> {after!r}"
               for key, (before, after) in _flat_diff(original.config, rebuilt.config)]
+    lines += [f"library {name}: {before!r} -> {after!r}"
+              for name, (before, after) in _flat_diff(original.libraries, rebuilt.libraries)]
     inputs = [{(r.asset, r.partition, r.version) for r in m.inputs} for m in (original, rebuilt)]
     lines += [f"input {a}[{p}]@{v} only in the original" for a, p, v in sorted(inputs[0] - inputs[1])]
     lines += [f"input {a}[{p}]@{v} only in the rebuild" for a, p, v in sorted(inputs[1] - inputs[0])]
@@ -296,7 +298,8 @@ def _recorded_identity_matches(manifest: Manifest) -> bool:
     sources = manifest.sources
     if manifest.asset == "raw_crawl":  # named by the listing (fingerprints) before the files were read
         sources = [replace(s, checksum=s.fingerprint) for s in sources]
-    recomputed = compute_version(manifest.asset, manifest.code_version, manifest.config, manifest.inputs, sources)
+    recomputed = compute_version(manifest.asset, manifest.code_version, manifest.config, manifest.inputs, sources,
+                                 manifest.libraries)
     return recomputed == manifest.version
 
 

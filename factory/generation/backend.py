@@ -86,6 +86,12 @@ class Generator(abc.ABC):
     def model(self) -> str:
         return self.config.model
 
+    def model_identity(self) -> dict:
+        """The model by content (weights' hash and quantization, or the hub revision): part of the version."""
+        from factory.models.identity import model_identity
+
+        return model_identity(self.model)
+
     @property
     @abc.abstractmethod
     def device_type(self) -> str:

@@ -16,12 +16,10 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -32,13 +30,14 @@ from factory.generation.checks import REASONS, OutputChecks, check_output
 from factory.generation.diversity import diversity_metrics
 from factory.generation.recipes import Recipe
 from factory.models import count_tokens
+from factory.models.identity import model_label
 from factory.steps import StepResult, reuse_committed
 from factory.store import Store
 from factory.store.sample_rows import first_rows
 
 log = logging.getLogger(__name__)
 ASSET = "synthetic"
-CODE_VERSION = "1"
+CODE_VERSION = "2"  # 2: the model column names the weights by content (name@sha256)
 REJECTED = "rejected"
 # Diversity is measured on the first outputs, so the driver reads a bounded sample, not the partition.
 DIVERSITY_SAMPLE = 5000
@@ -82,11 +81,6 @@ class SyntheticConfig:
     @classmethod
     def from_dict(cls, raw: dict[str, Any]) -> SyntheticConfig:
         return cls(**{**raw, "checks": OutputChecks.from_dict(raw.get("checks", {}))})
-
-
-def model_identity(model: str) -> str:
-    """A local folder counts by its name (same weights on every machine), an HF id as itself."""
-    return Path(model).name if os.path.isdir(model) else model
 
 
 SOURCE_COLUMNS = ("id", "text", "url", "dump", "source_file", "tokens")
@@ -183,13 +177,13 @@ def _writer(store: Store, generator: Generator, source, dump: str, recipe: Recip
             run_id: str | None, workers: int):
     """The partition's writer (its version: recipe, sampling, model, seed, checks, source), sampling and lineage."""
     sampling = recipe.sampling.replace(max_tokens=config.max_tokens)
-    model = model_identity(generator.model)
+    model = generator.model_identity()  # by content: the weights' hash and quantization, or the hub revision
     seed = generator.config.seed
     writer = store.writer(
         ASSET, {"dump": dump, "recipe": recipe.name}, code_version=CODE_VERSION,
         config={
             "source_asset": config.source_asset, "recipe": {**recipe.to_dict(), "sampling": sampling.to_dict()},
-            "model": model, "backend": generator.backend, "seed": seed, "max_documents": config.max_documents,
+            "model": model, "backend": generator.backend, "dtype": generator.config.dtype, "seed": seed, "max_documents": config.max_documents,
             "chunk_size": config.chunk_size, "checks": config.checks.to_dict(),
         },
         inputs=[store.input_ref(source)],
@@ -197,7 +191,7 @@ def _writer(store: Store, generator: Generator, source, dump: str, recipe: Recip
                      "batch_size": generator.config.batch_size, "workers": workers},
         run_id=run_id,
     )
-    lineage = {"recipe": recipe.name, "recipe_version": recipe.version, "model": model,
+    lineage = {"recipe": recipe.name, "recipe_version": recipe.version, "model": model_label(model),
                "sampling": json.dumps(sampling.to_dict(), sort_keys=True), "seed": seed}
     return writer, sampling, lineage
 

@@ -7,7 +7,9 @@ evaluation) reads that folder, so the slow GGUF load happens once per machine.
 
 from __future__ import annotations
 
+import hashlib
 import importlib.util
+import json
 import logging
 import os
 import shutil
@@ -17,6 +19,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from factory import settings
+from factory.models.identity import PROVENANCE_FILE
 
 log = logging.getLogger(__name__)
 MODEL_NAME = "SmolLM2-135M-Instruct"
@@ -49,6 +52,9 @@ def ensure_smollm2(cache: Path | None = None) -> Path:
     """The HF folder of SmolLM2-135M-Instruct, converting the GGUF on first use."""
     target = model_dir(cache)
     if (target / "config.json").exists() and (target / "tokenizer.json").exists():
+        if not (target / PROVENANCE_FILE).exists():  # converted before provenance was recorded
+            with FileLock(str(target) + ".lock"):
+                write_provenance(target)
         return target
     target.parent.mkdir(parents=True, exist_ok=True)
     with FileLock(str(target) + ".lock"):
@@ -56,6 +62,24 @@ def ensure_smollm2(cache: Path | None = None) -> Path:
             return target
         _convert(gguf_path(), target)
     return target
+
+
+def write_provenance(folder: Path, source: Path | None = None) -> None:
+    """``factory_source.json``: the GGUF the folder was converted from, by hash, and its quantization, so the
+    model's identity (``factory.models.identity``) says what the weights are, not only what they hash to."""
+    from importlib import metadata
+
+    source = source or gguf_path()
+    digest = hashlib.sha256()
+    with open(source, "rb") as handle:
+        while block := handle.read(1 << 24):
+            digest.update(block)
+    provenance = {"converted_from": source.name, "gguf_sha256": digest.hexdigest(),
+                  "package": f"{PACKAGE.replace('_', '-')}=={metadata.version(PACKAGE.replace('_', '-'))}",
+                  "quantization": "Q4_1, dequantized to float32"}
+    tmp = folder / f"{PROVENANCE_FILE}.tmp"
+    tmp.write_text(json.dumps(provenance, indent=2))
+    tmp.replace(folder / PROVENANCE_FILE)
 
 
 def _convert(source: Path, target: Path) -> None:
@@ -74,6 +98,7 @@ def _convert(source: Path, target: Path) -> None:
     try:
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
+        write_provenance(staging, source)
         staging.rename(target)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from factory.planning import defaults
 from factory.planning.figures import Figure, assumed, derived, measured
@@ -54,7 +55,7 @@ def _generation_rate(manifests: Sequence[Manifest]) -> Figure:
         return assumed("generation_tokens_per_s", default.value, default.unit, f"{why}; default: {default.basis}")
     tokens = sum(_stat(m, "tokens_out") for m in on_gpu)
     seconds = sum(_stat(m, "generation_s") for m in on_gpu)
-    models = sorted({str(m.config.get("model", "?")) for m in on_gpu})
+    models = sorted({_model_name(m.config.get("model")) for m in on_gpu})
     devices = sorted({device for m in on_gpu for device in m.stats.get("accelerator_hours", {})})
     return measured("generation_tokens_per_s", tokens / seconds, defaults.GENERATION_TOKENS_PER_S.unit, len(on_gpu),
                     f"{tokens:,.0f} output tokens in {seconds:,.1f} GPU-s "
@@ -125,3 +126,8 @@ def _training_rate(manifests: Sequence[Manifest], config: ProxyConfig, per_token
                    f"no GPU run of {config.name} in this store: {mfu.value:.0%} MFU x {peak.value / 1e12:,.1f} TFLOP/s "
                    f"(H100 bf16) / {per_token:,.0f} FLOPs per token (6N + 12·L·d·T, N = "
                    f"{parameter_count(config.model)['params']:,} parameters)")
+
+
+def _model_name(model: Any) -> str:
+    """A version's generator model: a content identity (``{"name", "sha256"...}``), or a name in older versions."""
+    return str(model.get("name", "?")) if isinstance(model, dict) else str(model or "?")

@@ -42,6 +42,25 @@ def test_new_input_versions_code_and_packages_are_reported(tmp_path, shared_data
     assert newer.version == report["b"]
 
 
+def test_a_library_upgrade_makes_a_new_version_and_is_named(tmp_path, shared_data, monkeypatch):
+    """Upgrading a library that decides the output (datatrove for filtered) must not reuse the old output."""
+    from factory.store import packages
+
+    store = Store(str(tmp_path / "store"))
+    chain = build_chain(store, shared_data)
+    installed = packages.deciding_versions("filtered")
+    assert "datatrove" in installed and chain.filtered.libraries == installed
+    monkeypatch.setattr(packages, "deciding_versions", lambda asset: {**installed, "datatrove": "99.0.0"})
+    monkeypatch.setattr("factory.store.store.deciding_versions", packages.deciding_versions)
+    upgraded = filtered_version(store, chain.raw, c4_records(shared_data, 6))
+    assert upgraded.version != chain.filtered.version
+    report = json.loads(diff("filtered", f"{DUMP}|{CHUNK}", "--json", "--store", store.root_uri).output)
+    assert report["causes"] == ["libraries"]
+    assert report["libraries"] == [{"key": "datatrove", "a": installed["datatrove"], "b": "99.0.0"}]
+    printed = diff("filtered", f"{DUMP}|{CHUNK}", "--store", store.root_uri).output
+    assert "new version because of: libraries" in printed and f"datatrove: {installed['datatrove']} -> 99.0.0" in printed
+
+
 def test_a_partition_with_one_version_asks_for_an_explicit_a(tmp_path, shared_data):
     store = Store(str(tmp_path / "store"))
     build_chain(store, shared_data)

@@ -43,6 +43,9 @@ class CountingGenerator(Generator):
     def device_type(self) -> str:
         return self.inner.device_type
 
+    def model_identity(self) -> dict:
+        return self.inner.model_identity()
+
     def generate(self, requests):
         self.requested += [r.request_id for r in requests]
         return self.inner.generate(requests)
@@ -60,6 +63,9 @@ class PlantedGenerator(Generator):
     @property
     def device_type(self) -> str:
         return "cpu"
+
+    def model_identity(self) -> dict:
+        return {"name": self.model, "sha256": "planted", "quantization": "none"}
 
     def generate(self, requests):
         return [self.respond(r) for r in requests]

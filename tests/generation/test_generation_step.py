@@ -49,7 +49,7 @@ def test_planted_outputs_are_counted_by_reason_and_kept_aside_with_lineage(store
     kept = store.read_table(manifest, "documents").to_pylist()
     assert {row["source_id"] for row in kept} == {"doc-5", "doc-11"}
     row = kept[0]
-    assert row["recipe"] == "finephrase_faq" and row["recipe_version"] == recipe.version and row["model"] == "planted-model"
+    assert row["recipe"] == "finephrase_faq" and row["recipe_version"] == recipe.version and row["model"] == "planted-model@planted"
     assert json.loads(row["sampling"])["temperature"] == recipe.sampling.temperature and row["seed"] == 0
     assert row["tokens"] > 0 and row["dump"] == DUMP and row["url"] == docs[5]["url"]
     rejected = store.read_table(manifest, "rejected").to_pylist()
