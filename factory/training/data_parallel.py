@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import socket
 import tempfile
 from dataclasses import asdict
 from pathlib import Path
@@ -54,16 +53,15 @@ def train_data_parallel(
     from transformers import LlamaForCausalLM
 
     with tempfile.TemporaryDirectory(prefix="factory-ddp-") as out:
-        port = _free_port()
-        log.info("training %s data-parallel on %d processes (port %d)", config.name, config.processes, port)
+        log.info("training %s data-parallel on %d processes", config.name, config.processes)
         spec = checkpoints.spec() if checkpoints else None
-        mp.spawn(_rank_main, args=(config.processes, config.to_dict(), token_files, out, port, spec), nprocs=config.processes, join=True)
+        mp.spawn(_rank_main, args=(config.processes, config.to_dict(), token_files, out, spec), nprocs=config.processes, join=True)
         model = LlamaForCausalLM.from_pretrained(Path(out) / "model")
         raw = json.loads((Path(out) / REPORT).read_text())
     return model, TrainReport(**raw)
 
 
-def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple[str, str]], out: str, port: int,
+def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple[str, str]], out: str,
                checkpoint_spec: tuple | None) -> None:
     import torch
     import torch.distributed as dist
@@ -75,8 +73,11 @@ def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple
 
     config = ProxyConfig.from_dict(config_dict, where="data-parallel worker")
     cuda = resolve_device(config.device).startswith("cuda")
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port))
-    dist.init_process_group("nccl" if cuda else "gloo", rank=rank, world_size=world)
+    # One node: the processes meet through a file, not a TCP store (which listens on every interface), and
+    # their collectives stay on the loopback interface unless the environment names another.
+    os.environ.setdefault("GLOO_SOCKET_IFNAME", "lo")
+    os.environ.setdefault("NCCL_SOCKET_IFNAME", "lo")
+    dist.init_process_group("nccl" if cuda else "gloo", init_method=f"file://{out}/rendezvous", rank=rank, world_size=world)
     try:
         if cuda:
             torch.cuda.set_device(rank)
@@ -104,8 +105,3 @@ def token_files_of(tokens) -> list[tuple[str, str]]:
         raise ValueError("data-parallel training reads the mix from memory-mapped files: got an in-memory array")
     return [(str(a.filename), str(a.dtype)) for a in arrays]
 
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]

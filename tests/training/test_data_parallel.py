@@ -25,13 +25,45 @@ def real_tokens(smollm2_dir, shared_data, path, vocab_size: int) -> np.memmap:
     return build_vocab_map(smollm2_dir, vocab_size).map_to_file([np.asarray(ids)], path)
 
 
+def listening_during(work):
+    """``work()``'s result and the addresses its child processes listened on while it ran."""
+    import threading
+    import time
+
+    import psutil
+
+    outcome, addresses = {}, set()
+
+    def run():
+        try:
+            outcome["result"] = work()
+        except BaseException as error:  # re-raised below, in the test's thread
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    while thread.is_alive():
+        for child in psutil.Process().children(recursive=True):
+            try:
+                addresses |= {c.laddr.ip for c in child.net_connections(kind="inet") if c.status == psutil.CONN_LISTEN}
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+        time.sleep(0.05)
+    thread.join()
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["result"], addresses
+
+
 def test_two_gloo_processes_follow_the_single_process_loss_curve_and_resume_exactly(smollm2_dir, shared_data, tmp_path):
     config = load_proxy_config("test-micro").with_overrides(train_tokens=20_480, log_every=2)
     tokens = real_tokens(smollm2_dir, shared_data, tmp_path / "tokens.bin", config.model.vocab_size)
     single = train(build_model(config), TokenBatches(tokens, config.context, config.batch_size, seed=config.seed), config)
     checkpoints = CheckpointFolder(Store(str(tmp_path / "store")), f"{tmp_path / 'store'}/_resume/seed-0")
     token_files = [(str(tokens.filename), str(tokens.dtype))]
-    parallel_model, parallel = train_data_parallel(config.with_overrides(processes=2), token_files, checkpoints)
+    (parallel_model, parallel), listening = listening_during(
+        lambda: train_data_parallel(config.with_overrides(processes=2), token_files, checkpoints))
+    assert listening <= {"127.0.0.1", "::1"}, f"the training processes listened on {listening}"  # loopback only
     assert parallel.tokens == single.tokens and parallel.steps == single.steps
     single_loss = np.array([point["loss"] for point in single.curve])
     parallel_loss = np.array([point["loss"] for point in parallel.curve])
