@@ -80,7 +80,7 @@ def synthetic(context: AssetExecutionContext, store: StoreResource, generator: G
         "generator": {k: v for k, v in dataclasses.asdict(engine_config).items() if k != "api_key"},
         "synthetic": synthetic_settings.step_config().to_dict(),
     }
-    invocation = gpu_launcher.run(context, "workers.generate_synthetic", extras)
+    invocation = gpu_launcher.run(context, "workers.generate_synthetic", extras, env=generator.worker_env())
     for message in invocation.get_custom_messages():
         if isinstance(message, dict) and "all_rejected" in message:
             rejected = message["all_rejected"]

@@ -38,6 +38,16 @@ class DedupConfig:
     against_dumps: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
+        for name in ("exact", "minhash"):
+            if not isinstance(getattr(self, name), bool):
+                raise DedupConfigError(f"dedup {name} must be true or false, got {getattr(self, name)!r}")
+        for name in ("n_grams", "num_buckets", "hashes_per_bucket", "hash_precision", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool):
+                raise DedupConfigError(f"dedup {name} must be an integer, got {value!r}")
+        if self.verify_min_jaccard is not None and (
+                not isinstance(self.verify_min_jaccard, int | float) or isinstance(self.verify_min_jaccard, bool)):
+            raise DedupConfigError(f"dedup verify_min_jaccard must be a number in [0, 1] or null, got {self.verify_min_jaccard!r}")
         for name in ("n_grams", "num_buckets", "hashes_per_bucket"):
             if getattr(self, name) < 1:
                 raise DedupConfigError(f"dedup {name} must be >= 1, got {getattr(self, name)}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import abc
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from factory.generation.sampling import SamplingSettings
 
@@ -55,7 +55,7 @@ class GeneratorConfig:
     enforce_eager: bool | None = None  # None: on for CPU (compilation costs minutes there), off on GPU
     batch_size: int = 8  # transformers: prompts per generate() call
     base_url: str = ""  # openai backend: e.g. http://127.0.0.1:8000/v1
-    api_key: str = "EMPTY"
+    api_key: str = field(default="EMPTY", repr=False)  # a secret: never in a repr, a log line or an error
     served_model: str = ""  # openai backend: the model name the server knows (default: model)
     concurrency: int = 16
     max_retries: int = 4

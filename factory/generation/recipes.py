@@ -87,7 +87,7 @@ def parse_recipe(raw: dict[str, Any], where: str) -> Recipe:
         if required not in raw:
             raise RecipeError(f"{where}: missing required field {required!r}")
     name = str(raw["name"])
-    if not NAME.match(name):
+    if not NAME.fullmatch(name):
         raise RecipeError(f"{where}: name {name!r} must be snake_case (a-z, 0-9, _), 2-64 characters: it becomes a partition key")
     version = raw["version"]
     if not isinstance(version, int) or version < 1:
@@ -138,6 +138,9 @@ def load_recipes(directory: Path | None = None) -> dict[str, Recipe]:
 
 def load_recipe(name: str, directory: Path | None = None) -> Recipe:
     folder = directory or RECIPES_DIR
+    if not isinstance(name, str) or not NAME.fullmatch(name):  # checked before it becomes a path: never leaves the folder
+        raise RecipeError(f"recipe name {name!r} is not a recipe name (lowercase letters, digits and '_'); "
+                          f"known recipes: {sorted(p.stem for p in folder.glob('*.yaml'))}")
     path = folder / f"{name}.yaml"
     if not path.exists():
         known = sorted(p.stem for p in folder.glob("*.yaml"))

@@ -96,7 +96,7 @@ class MixRecipe:
         if unknown := sorted(set(raw) - known):
             raise MixRecipeError(f"{where}: unknown field(s) {unknown}; expected some of {sorted(known)}")
         name = raw.get("name")
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise MixRecipeError(f"{where}: name must be 1-64 lowercase letters, digits, '.', '_' or '-', got {name!r}")
         where = f"mix {name!r} ({where})"
         sources_raw = raw.get("sources")
@@ -128,7 +128,7 @@ def _source(item: Any, where: str) -> MixSource:
     if unknown := sorted(set(item) - {"asset", "partitions", "weight", "table"}):
         raise MixRecipeError(f"{where}: unknown field(s) {unknown}; expected asset, partitions, weight, table")
     asset = item.get("asset")
-    if not isinstance(asset, str) or not _ASSET.match(asset):
+    if not isinstance(asset, str) or not _ASSET.fullmatch(asset):
         raise MixRecipeError(f"{where}: asset must be a snake_case asset name such as 'deduped', got {asset!r}")
     partitions = item.get("partitions", ["*"])
     if isinstance(partitions, str):

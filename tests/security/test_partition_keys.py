@@ -104,3 +104,11 @@ def test_a_recipe_name_that_is_not_snake_case_is_refused_naming_the_file(name):
     raw = {"name": name, "version": 1, "follows": "x", "user": "Rewrite:\n{text}", "sampling": {}}
     with pytest.raises(RecipeError, match=r"recipes/evil\.yaml: name .* must be snake_case"):
         parse_recipe(raw, "recipes/evil.yaml")
+
+
+@pytest.mark.parametrize("name", ["../../pyproject", "/etc/passwd", "faq\n", "a/b"])
+def test_a_recipe_partition_that_is_not_a_recipe_name_is_refused_before_any_file_is_read(name):
+    from factory.generation.recipes import load_recipe
+
+    with pytest.raises(RecipeError, match="is not a recipe name"):
+        load_recipe(name)
