@@ -8,11 +8,10 @@ does not load the training config. A key missing from the defaults is reported w
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from collections.abc import Callable
-from functools import cache
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -104,21 +103,18 @@ def _mix_recipes() -> dict[str, Any]:
 
 @cache
 def _default_tokenizer() -> dict[str, Any]:
-    """The tokenizer a mix uses unless told otherwise, if converted on this machine. Same identity as
-    ``factory.mixing.step.tokenizer_identity``, without importing the mixing pipeline (0.4 s)."""
-    from factory.models.smollm2 import MODEL_NAME, model_dir
+    """The tokenizer a mix or a proxy uses unless told otherwise, if converted on this machine."""
+    from factory.models.identity import tokenizer_identity
+    from factory.models.smollm2 import model_dir
 
-    path = model_dir() / "tokenizer.json"
-    if not path.exists():
-        return {}
-    return {"tokenizer": {"name": MODEL_NAME, "sha256": hashlib.sha256(path.read_bytes()).hexdigest()[:16]}}
+    return {"tokenizer": tokenizer_identity(model_dir())} if (model_dir() / "tokenizer.json").exists() else {}
 
 
 def _proxy_model(config: dict[str, Any], partition: str) -> dict[str, Any]:
     import os
 
     name = config.get("proxy", {}).get("name") or os.environ.get("FACTORY_PROXY_CONFIG") or "tiny-cpu"
-    return {"proxy": _proxy_identity(name)}
+    return {"proxy": _proxy_identity(name), **_default_tokenizer()}
 
 
 @cache

@@ -9,7 +9,6 @@ write the token shards into the version; the driver's memory does not grow with 
 
 from __future__ import annotations
 
-import hashlib
 import io
 import logging
 import time
@@ -25,6 +24,7 @@ from factory.mixing.plan import MixPlan, plan_mix
 from factory.mixing.recipe import MixRecipe
 from factory.mixing.sampling import BINS, ShardSource
 from factory.mixing.shards import EOS_TOKEN, SHARDS, token_size
+from factory.models.identity import tokenizer_identity
 from factory.steps import StepResult, reuse_committed
 from factory.store import Store, VersionWriter
 from factory.store.task_layout import WORK
@@ -34,11 +34,6 @@ log = logging.getLogger(__name__)
 ASSET = "mixed"
 CODE_VERSION = "3"  # 2: histogram-threshold sampling, datatrove tokenization into .ds shards; 3: held-out documents dropped
 DEFAULT_SHARD_TOKENS = 4_000_000
-
-
-def tokenizer_identity(tokenizer_dir: Path) -> dict[str, str]:
-    data = (tokenizer_dir / "tokenizer.json").read_bytes()
-    return {"name": tokenizer_dir.name, "sha256": hashlib.sha256(data).hexdigest()[:16]}
 
 
 def build_mix(

@@ -38,6 +38,12 @@ def model_identity(model: str | os.PathLike) -> dict[str, Any]:
     return {"name": str(model), "revision": hub_revision(str(model))}
 
 
+def tokenizer_identity(folder: Path) -> dict[str, str]:
+    """A tokenizer by the content of its ``tokenizer.json``: what decides every token id the factory writes."""
+    data = (Path(folder) / "tokenizer.json").read_bytes()
+    return {"name": Path(folder).name, "sha256": hashlib.sha256(data).hexdigest()[:16]}
+
+
 def model_label(identity: dict[str, Any]) -> str:
     """A short human label: ``name@<12 hex>`` of the content hash or the hub revision."""
     ref = identity.get("sha256") or identity.get("revision") or ""

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from factory import settings
 from factory.mixing.shards import read_tokens
+from factory.models.identity import tokenizer_identity
 from factory.steps import StepResult, reuse_committed
 from factory.store import Store, VersionWriter, tables
 from factory.training.checkpoint import RESUME_DIR, CheckpointFolder
@@ -52,8 +53,8 @@ def train_proxy(
     mixed = store.require_current("mixed", mix)
     tokenizer_dir = tokenizer_dir or ensure_smollm2()
     writer = store.writer(
-        ASSET, mix, code_version=CODE_VERSION, config={"proxy": config.identity()}, inputs=[store.input_ref(mixed)],
-        operational=config.operational(), run_id=run_id,
+        ASSET, mix, code_version=CODE_VERSION, config={"proxy": config.identity(), "tokenizer": tokenizer_identity(tokenizer_dir)},
+        inputs=[store.input_ref(mixed)], operational=config.operational(), run_id=run_id,
     )
     if reused := reuse_committed(store, writer):
         return reused
