@@ -49,6 +49,9 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
     counts = manifest.counts
     context.log.info(f"filtered {part.dump}/{part.chunk}: {counts.get('documents', 0)} of {counts.get('documents_in', 0)} "
                      f"documents kept (reused={result.reused})")
+    if counts.get("bad_records"):
+        context.log.warning(f"filtered {part.dump}/{part.chunk}: {counts['bad_records']} bad input records removed "
+                            f"(removed/input): {manifest.stats.get('bad_records', {})}")
     drift = check_drift(factory_store, manifest, curation_settings.drift_band, curation_settings.drift_min_documents)
     checks = [
         _not_empty_check("filtered", manifest, AssetCheckSeverity.WARN),
@@ -104,8 +107,11 @@ def _filtered_metadata(manifest) -> dict:
     removals = stats.get("removals", [])
     rows = [{**row, "removed": f"{row['removal_rate']:.1%}",
              "reasons": ", ".join(f"{reason}: {count}" for reason, count in row["reasons"].items())} for row in removals]
+    bad = stats.get("bad_records", {})
     return {
         "removal_by_filter": metadata.table(rows, REMOVAL_COLUMNS),
+        "bad_records_by_reason": metadata.table([{"reason": reason, "records": count} for reason, count in bad.items()],
+                                                [("reason", "string"), ("records", "int")]),
         "removal_rates": metadata.bar_chart({row["filter"]: row["removal_rate"] for row in removals},
                                             "Share of the documents reaching each filter that it removed", "removed",
                                             percent=True),

@@ -34,7 +34,7 @@ def _raw_crawl(config: dict[str, Any], partition: str) -> dict[str, Any]:
 
 
 def _filtered(config: dict[str, Any], partition: str) -> dict[str, Any]:
-    return _curation_defaults()
+    return {**_curation_defaults(), **_default_tokenizer()}
 
 
 @cache

@@ -149,7 +149,7 @@ def _rebuild_filtered(store: Store, scratch: Store, manifest: Manifest) -> Manif
     from factory.curation.step import filter_chunk
 
     partition = parse_partition(manifest.partition)
-    config = CurationConfig.from_overrides(manifest.config)
+    config = CurationConfig.from_overrides({k: v for k, v in manifest.config.items() if k != "tokenizer"})
     # Crawl files are read where the raw_crawl version found them, with the store's credentials.
     return filter_chunk(scratch, partition["dump"], partition["chunk"], config, _executor(manifest), run_id=RUN_ID,
                         storage=store.options).manifest

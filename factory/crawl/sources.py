@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from factory.crawl.records import file_format, iter_records
+from factory.crawl.records import file_format
 from factory.store.filesystem import StorageOptions, open_filesystem
 from factory.store.manifest import SourceFile
 
@@ -212,24 +212,6 @@ class CrawlSource:
         """A file as the listing alone knows it: records unknown, the fingerprint as checksum."""
         return SourceFile(crawl_file.url, listing.size, listing.fingerprint, None, crawl_file.format, listing.fingerprint)
 
-    def describe(self, crawl_file: CrawlFile, listing: Listing | None = None) -> SourceFile:
-        """Reads the whole file, streaming: size, SHA-256 and record count, with its listing fingerprint."""
-        listing = listing or self.fingerprint(crawl_file)
-        fs, path = open_filesystem(crawl_file.url, self.storage)
-        with fs.open(path, "rb") as handle:
-            hashing = _HashingReader(handle, hashlib.sha256())
-            records = sum(1 for _ in iter_records(hashing, crawl_file.format, crawl_file.url))
-            hashing.drain()
-        if hashing.size != listing.size:
-            log.warning("%s changed while indexed (%d bytes listed, %d read): the next run re-reads it",
-                        crawl_file.url, listing.size, hashing.size)
-        checksum = f"sha256:{hashing.digest.hexdigest()}"
-        return SourceFile(crawl_file.url, hashing.size, checksum, records, crawl_file.format, listing.fingerprint)
-
-    def describe_all(self, files: Sequence[CrawlFile], listings: Sequence[Listing]) -> list[SourceFile]:
-        """``describe`` over many files in parallel (``io_workers``), in order."""
-        return self._map(lambda pair: self.describe(*pair), list(zip(files, listings, strict=True)))
-
     def _map(self, function, items: Sequence) -> list:
         if self.io_workers == 1 or len(items) < 2:
             return [function(item) for item in items]
@@ -237,7 +219,7 @@ class CrawlSource:
             return list(pool.map(function, items))
 
 
-class _HashingReader:
+class HashingReader:
     """A read-only stream that hashes every byte read through it."""
 
     def __init__(self, handle, digest):

@@ -14,6 +14,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from factory.crawl.records import DEFAULT_MAX_PAGE_BYTES
+
 EXTRACTORS = ("trafilatura", "resiliparse")
 
 
@@ -143,6 +145,9 @@ class CurationConfig:
     extraction_timeout_s: float = 5.0  # per document; a timeout drops the page (counted as extraction/timeout)
     # Read at most this many records of each crawl file, in file order (demo and benchmark sizes).
     max_documents_per_file: int | None = None
+    # A page (WARC/WET payload, JSONL line) over this size is removed as input/too_large without being read
+    # further (Common Crawl itself cuts payloads at 1 MiB); it bounds each task's memory per record.
+    max_page_bytes: int = DEFAULT_MAX_PAGE_BYTES
     url_filter: URLFilterConfig = field(default_factory=URLFilterConfig)
     language: LanguageConfig = field(default_factory=LanguageConfig)
     gopher_repetition: GopherRepetitionConfig = field(default_factory=GopherRepetitionConfig)
@@ -155,6 +160,8 @@ class CurationConfig:
         _check(self.extraction_timeout_s > 0, f"extraction_timeout_s must be > 0, got {self.extraction_timeout_s}")
         _check(self.max_documents_per_file is None or self.max_documents_per_file > 0,
                f"max_documents_per_file must be > 0 or null, got {self.max_documents_per_file}")
+        _check(isinstance(self.max_page_bytes, int) and self.max_page_bytes >= 1024,
+               f"max_page_bytes must be an integer >= 1024, got {self.max_page_bytes!r}")
         for section in FILTER_SECTIONS:
             getattr(self, section).validate()
 

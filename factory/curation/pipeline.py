@@ -1,12 +1,13 @@
 """The FineWeb pipeline, as datatrove steps, from a CurationConfig, writing into a store version.
 
-reader -> extraction -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
+reader -> bad input -> extraction -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
 -> FineWeb quality -> writer -> commit. Extraction runs before the URL filter so that every
 removal table holds text whose tokens can be counted; FineWeb runs the URL filter first, which
 saves extracting the few pages it blocks. Task ``i`` reads crawl file ``i`` whole; each filter
 writes what it drops to ``removed/<filter>/part-<i>.parquet`` in the version folder (local or
 ``s3://``) through its exclusion writer, the kept documents go to ``documents/part-<i>.parquet``,
-and the last step commits the task as part ``i``.
+and the last step commits the task as part ``i``. The reader's bad records (truncated, unparsable,
+too large, binary, undecodable...) are removed first, into ``removed/input`` with their reason.
 """
 
 from __future__ import annotations
@@ -15,12 +16,15 @@ import dataclasses
 
 from factory.curation.config import CurationConfig
 from factory.curation.outputs import REMOVED_SCHEMA, removed_adapter, removed_table, tables
-from factory.curation.reader import CrawlInput, CrawlRecordReader
+from factory.curation.reader import BadInputFilter, CrawlInput, CrawlRecordReader
 from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, document_row
 from factory.store.filesystem import FolderSpec, StorageOptions
 
-# The order documents meet the filters in; also the rows of the removal table.
+# The order documents meet the filters in; also the rows of the removal table, after the bad input.
 FILTER_ORDER = ("extraction", "url_filter", "language", "gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality")
+# Not a filter one can switch off: records the reader could not use, removed before anything else.
+BAD_INPUT = "input"
+REMOVAL_ORDER = (BAD_INPUT, *FILTER_ORDER)
 
 
 def _settings(section) -> dict:
@@ -28,13 +32,18 @@ def _settings(section) -> dict:
 
 
 def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, tokenizer_path: str) -> list:
-    """The extraction and filter steps (no reader, no writer), each with its exclusion writer.
+    """The bad-input, extraction and filter steps (no reader, no writer), each with its exclusion writer.
 
     Tokens are counted right after extraction (in the parallel tasks), so every removal table
     carries the token count of what was removed; the writer's counter recounts the kept text,
     which the C4 filter may have shortened.
     """
-    from datatrove.pipeline.filters import C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter
+    from datatrove.pipeline.filters import (
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+    )
     from datatrove.pipeline.tokens import TokensCounter
 
     from factory.curation.extraction import HtmlExtractor
@@ -44,7 +53,8 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
     def excluded(name: str):
         return shard_writer(version_folder, removed_table(name), REMOVED_SCHEMA, removed_adapter(name))
 
-    steps = [HtmlExtractor(config.extractor, config.trafilatura_favour_precision, config.extraction_timeout_s,
+    steps = [BadInputFilter(exclusion_writer=excluded(BAD_INPUT)),
+             HtmlExtractor(config.extractor, config.trafilatura_favour_precision, config.extraction_timeout_s,
                            exclusion_writer=excluded("extraction")), TokensCounter(tokenizer_path)]
     if config.url_filter.enabled:
         url = config.url_filter
@@ -72,7 +82,8 @@ def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, v
     from factory.store.commit_part import ClearPart, CommitPart
     from factory.store.shard_writer import shard_writer
 
-    reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_file, storage=storage)
+    reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_file, storage=storage,
+                               max_page_bytes=config.max_page_bytes)
     writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
-    clear, commit = ClearPart(version_folder, tables(FILTER_ORDER)), CommitPart(version_folder, tables(FILTER_ORDER), languages=True)
+    clear, commit = ClearPart(version_folder, tables(REMOVAL_ORDER)), CommitPart(version_folder, tables(REMOVAL_ORDER), languages=True)
     return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path), TokensCounter(tokenizer_path), writer, commit]

@@ -1,4 +1,4 @@
-"""What a curation version shows its users: removals per filter, the language mix, samples.
+"""What a curation version shows its users: removals per filter, bad input by reason, the language mix, samples.
 
 Everything here is computed once from the written tables and stored in the manifest's
 ``stats``, so the orchestrator can show it for a reused version too (``markdown_*`` render it).
@@ -29,6 +29,11 @@ def removal_rows(docs_in: int, removed: dict[str, dict[str, Any]]) -> list[dict[
         })
         remaining_docs -= docs
     return rows
+
+
+def bad_records(summary: dict[str, Any]) -> dict[str, int]:
+    """The records the reader could not use, by reason (``truncated``, ``too_large``...), most frequent first."""
+    return dict(Counter(summary.get("reasons", {})).most_common())
 
 
 def language_mix(summaries: list[dict[str, Any]], top: int = 12) -> dict[str, int]:

@@ -2,14 +2,18 @@
 
 Its inputs are the chunk's current ``raw_crawl`` version (whose ``files`` table lists the crawl
 files), so ``factory lineage filtered dump=X/chunk=Y`` walks down to the WARC files. The version
-holds ``documents`` (kept), ``removed/<filter>`` for every filter, and in its manifest's stats
-the per-filter removal table, the language mix and samples.
+holds ``documents`` (kept), ``removed/<filter>`` for every filter, ``removed/input`` for the records
+the reader could not use (by reason), and in its manifest's stats the per-filter removal table, the
+bad input by reason, the language mix and samples.
 
 The driver only plans and commits: one datatrove task per crawl file reads the file and writes
 its shards, its part marker and datatrove's logs straight into the version folder (local or
 ``s3://``), on the local, Ray or Slurm executor. The manifest is built from the part markers and a
 bounded read of a few sample rows, so the driver's memory does not grow with the chunk. A rerun
 after an interruption keeps the completed tasks (datatrove's completions) and runs the rest.
+
+A crawl file that cannot be read at all (not gzip, junk from its first byte) fails the partition
+with an error naming the file: before anything runs when ``raw_crawl`` found it, else from its task.
 """
 
 from __future__ import annotations
@@ -17,21 +21,29 @@ from __future__ import annotations
 import logging
 import time
 
+from factory.crawl.gzip_members import UnreadableCrawlFile
 from factory.crawl.index import ASSET as RAW_CRAWL
+from factory.crawl.records import iter_records
 from factory.curation import report
 from factory.curation.config import CurationConfig
-from factory.curation.executors import ExecutorSpec, run_to_completion
+from factory.curation.executors import ExecutorError, ExecutorSpec, run_to_completion
 from factory.curation.outputs import removed_table
-from factory.curation.pipeline import FILTER_ORDER, build_pipeline
+from factory.curation.pipeline import BAD_INPUT, REMOVAL_ORDER, build_pipeline
 from factory.curation.reader import CrawlInput
 from factory.documents import DOCUMENTS
 from factory.models import ensure_smollm2
+from factory.models.identity import tokenizer_identity
 from factory.steps import StepResult, reuse_committed
 from factory.store import Manifest, StorageOptions, Store, VersionWriter
+from factory.store.filesystem import open_filesystem
 
 log = logging.getLogger(__name__)
 ASSET = "filtered"
-CODE_VERSION = "2"  # 2: one shard per crawl file, written by the tasks into the version
+# 2: one shard per crawl file, written by the tasks into the version
+# 3: bad input counted, not lost: removed/input by reason (truncated, corrupt_gzip, too_large, binary_payload...),
+#    bad_records in the counts, max_page_bytes in the config, charsets decoded declared-first with UTF-8 sniffing
+CODE_VERSION = "3"
+FIX_UNREADABLE = "replace or remove the file, then materialize raw_crawl and filtered again for this partition"
 
 
 def filter_chunk(
@@ -46,9 +58,11 @@ def filter_chunk(
     executor = executor or ExecutorSpec()
     partition = {"dump": dump, "chunk": chunk}
     raw = store.require_current(RAW_CRAWL, partition)
-    files, records = crawl_inputs(store, raw)
+    what = f"filtered[{dump}/{chunk}]"
+    files, records = crawl_inputs(store, raw, what)
     writer = store.writer(
-        ASSET, partition, code_version=CODE_VERSION, config=config.to_dict(), inputs=[store.input_ref(raw)],
+        ASSET, partition, code_version=CODE_VERSION, inputs=[store.input_ref(raw)],
+        config={**config.to_dict(), "tokenizer": tokenizer_identity(ensure_smollm2())},  # it counts every token
         operational={**executor.operational(), "tasks": len(files)}, run_id=run_id,
     )
     if reused := reuse_committed(store, writer):
@@ -61,16 +75,53 @@ def filter_chunk(
         pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage)
         built = executor.build(pipeline, len(files), writer.logs_folder(), job_name=f"filtered-{dump}-{chunk}",
                                in_process=executor.runs_in_process(records))
-        run_to_completion(built, f"filtered[{dump}/{chunk}]")
+        _run(built, what, files, storage)
     manifest = _commit(store, writer, time.time() - started)
     log.info("filtered %s/%s: %d of %d documents kept in %.1f s (%d tasks)", dump, chunk, manifest.counts["documents"],
              manifest.counts["documents_in"], time.time() - started, len(files))
+    if bad := manifest.stats["bad_records"]:
+        log.warning("filtered %s/%s: %d bad input records removed into removed/%s: %s", dump, chunk,
+                    manifest.counts["bad_records"], BAD_INPUT, bad)
     return StepResult(manifest, reused=False)
 
 
-def crawl_inputs(store: Store, raw: Manifest) -> tuple[list[CrawlInput], int | None]:
-    """The chunk's crawl files in the raw_crawl index's order, and their records (None if the index did not count)."""
-    listed = store.read_table(raw, "files").select(["url", "format", "records"]).to_pylist()
+def _run(built, what: str, files: list[CrawlInput], storage: StorageOptions | None) -> None:
+    """Run the tasks; a failure names the crawl files of the failed tasks (task ``i`` reads file ``i``) and, for
+    an unreadable one, why."""
+    try:
+        run_to_completion(built, what)
+    except UnreadableCrawlFile as error:  # raised in a task (in process or a local worker), naming the file
+        raise UnreadableCrawlFile(f"{what}: {error}; {FIX_UNREADABLE}") from error
+    except ExecutorError as error:
+        if getattr(built, "job_id", None) is not None:  # submitted to Slurm, not failed
+            raise
+        failed = [files[rank] for rank in built.get_incomplete_ranks(range(built.world_size)) if rank < len(files)]
+        if not failed:
+            raise
+        causes = "; ".join(_why_unreadable(crawl_file, storage) or crawl_file.url for crawl_file in failed[:10])
+        raise ExecutorError(f"{error}. The failed tasks read: {causes}") from error
+
+
+def _why_unreadable(crawl_file: CrawlInput, storage: StorageOptions | None) -> str | None:
+    """Why a file cannot be read at all (its first bytes suffice to tell), or None when it can be."""
+    fs, path = open_filesystem(crawl_file.url, storage or StorageOptions())
+    try:
+        with fs.open(path, "rb") as stream:
+            next(iter_records(stream, crawl_file.format, crawl_file.url, bad_records=True), None)
+    except UnreadableCrawlFile as error:
+        return str(error)
+    return None
+
+
+def crawl_inputs(store: Store, raw: Manifest, what: str = ASSET) -> tuple[list[CrawlInput], int | None]:
+    """The chunk's crawl files in the raw_crawl index's order, and their records (None if the index did not count).
+
+    Raises ``UnreadableCrawlFile`` when the index found a file with nothing readable in it."""
+    table = store.read_table(raw, "files")
+    listed = table.select([c for c in ("url", "format", "records", "error") if c in table.column_names]).to_pylist()
+    if unreadable := [row["error"] for row in listed if row.get("error")]:  # each names its file
+        raise UnreadableCrawlFile(f"{what}: raw_crawl found {len(unreadable)} crawl file(s) that cannot be read: "
+                                  f"{'; '.join(unreadable[:5])}; {FIX_UNREADABLE}")
     files = [CrawlInput(row["url"], row["format"]) for row in listed]
     counts = [row["records"] for row in listed]
     return files, (None if any(c is None for c in counts) else sum(counts))
@@ -84,16 +135,18 @@ def tokenizer_path() -> str:
 def _commit(store: Store, writer: VersionWriter, seconds: float) -> Manifest:
     summaries = writer.table_summaries()
     kept = summaries.get(DOCUMENTS, {})
-    removed = {name: summaries.get(removed_table(name), {}) for name in FILTER_ORDER}
+    removed = {name: summaries.get(removed_table(name), {}) for name in REMOVAL_ORDER}
+    bad = removed[BAD_INPUT]
     docs_out, tokens_out = kept.get("rows", 0), kept.get("tokens", 0)
     docs_in = docs_out + sum(s.get("rows", 0) for s in removed.values())
     tokens_in = tokens_out + sum(s.get("tokens", 0) for s in removed.values())
     stats = {
         "removals": report.removal_rows(docs_in, removed),
+        "bad_records": report.bad_records(bad),
         "language_mix": report.language_mix([kept, *removed.values()]),
-        "samples": report.samples(store, writer, [DOCUMENTS, *(removed_table(n) for n in FILTER_ORDER)]),
+        "samples": report.samples(store, writer, [DOCUMENTS, *(removed_table(n) for n in REMOVAL_ORDER)]),
         "docs_per_second": round(docs_in / seconds, 2) if seconds > 0 else None,
     }
     counts = {"documents_in": docs_in, "documents": docs_out, "tokens_in": tokens_in, "tokens": tokens_out,
-              "documents_removed": docs_in - docs_out}
+              "documents_removed": docs_in - docs_out, "bad_records": bad.get("rows", 0)}
     return writer.commit(counts=counts, stats=stats)
