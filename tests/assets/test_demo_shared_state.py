@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -96,3 +97,18 @@ def test_a_bad_setting_stops_the_demo_before_any_run(demo_env, tmp_path):
     assert demo.returncode != 0, output[-3000:]
     assert "resources.curation_settings: extractor must be one of" in output and "'nope'" in output, output[-3000:]
     assert not (Path(demo_env["FACTORY_HOME"]) / "store").exists()  # nothing was written
+
+
+def test_a_crawl_file_that_cannot_be_read_stops_the_demo_naming_it(demo_env, tmp_path):
+    """A step that fails at run time (not a setting): the demo exits 1 within seconds with the job, the partition
+    and the file, never a traceback of the orchestrator."""
+    crawl = next((tmp_path / "crawl").iterdir())
+    (crawl / "junk.warc.gz").write_bytes(bytes(range(256)) * 64)  # not gzip from its first byte
+    started = time.time()
+    demo = subprocess.run([os.path.join(os.path.dirname(sys.executable), "factory"), "demo"], cwd=REPO, env=demo_env,
+                          capture_output=True, text=True, timeout=240)
+    output = demo.stdout + demo.stderr
+    assert demo.returncode == 1, output[-3000:]
+    assert "The demo stopped: crawl_job for partition" in output and "junk.warc.gz" in output, output[-3000:]
+    assert "not a gzip file" in output and "Traceback" not in output, output[-3000:]
+    assert time.time() - started < 200
