@@ -20,7 +20,7 @@ from factory.faults import crash_point
 
 TMP_SUFFIX = ".tmp"  # a leftover of a write that never finished: ignored by readers, removed by the next writer
 
-# botocore's retries of every S3 call (see ``StorageOptions.for_protocol``): operational settings, not part of any version.
+# botocore's retries of every S3 call (see ``StorageOptions.for_protocol``): operational, not part of any version.
 S3_RETRY_MODE = "standard"
 S3_MAX_ATTEMPTS = 10  # attempts per call, the first included (botocore's ``total_max_attempts``)
 _ATTEMPT_KEYS = ("total_max_attempts", "max_attempts")  # botocore's ``max_attempts`` counts retries, not attempts
@@ -38,19 +38,21 @@ class StorageOptions:
         endpoint and credentials, and retries of transient errors.
 
         Retries are botocore's: ``mode=S3_RETRY_MODE`` ("standard"), ``total_max_attempts=S3_MAX_ATTEMPTS``
-        (10 attempts per call, the first included). Retried: 500, 502, 503 and 504 responses (``InternalError``, ``SlowDown``...), S3's
-        throttling codes, ``RequestTimeout``, and connections refused, reset or closed without a response.
-        Not retried: other 4xx (a missing key, a denied request). Backoff: exponential with full jitter,
-        ``rand(0, 1) * min(2 ** (attempt - 1), 20)`` seconds, about 55 s expected before the 10th attempt
-        (111 s at most). Standard mode's retry quota (500 units per client, 5 per retry, refunded when a
-        retried call succeeds) stops retrying while an endpoint keeps failing, so a dead endpoint fails fast
-        instead of every call waiting out its 10 attempts. "adaptive" mode adds a client-side rate limiter
-        that backs off after throttling: worth it when many workers share one prefix and S3 answers SlowDown.
+        (10 attempts per call, the first included). Retried: 500, 502, 503 and 504 responses (``InternalError``,
+        ``SlowDown``...), S3's throttling codes, ``RequestTimeout``, and connections refused, reset or closed
+        without a response. Not retried: other 4xx (a missing key, a denied request). Backoff: exponential with
+        full jitter, ``rand(0, 1) * min(2 ** (attempt - 1), 20)`` seconds: about 55 s in all before the 10th
+        attempt (111 s at most), enough to ride out a short outage. Even at 20% of requests failing at random,
+        a call fails all 10 attempts about once in 10 million. Standard mode's retry quota (500 units per
+        client, 5 per retry, given back when a retried call succeeds) stops a client retrying after about 100
+        retries that never succeed, so an endpoint that is down fails calls instead of stalling every one.
+        "adaptive" mode adds a client-side rate limiter that slows down after throttling: worth it when many
+        workers write under one prefix and S3 keeps answering SlowDown.
 
         s3fs wraps every call in a loop of its own (``S3FileSystem.retries``: 5 rounds, 0.1-0.8 s apart; a
         class attribute, not an option) that re-runs a call still failing with ``SlowDown``, a dropped
         connection or a timeout once botocore has given up (not a 500): at most 5 x 10 attempts for a call
-        that keeps failing that way, fewer once the quota runs out. That is why the attempts stay at 10.
+        that keeps failing that way, fewer once the quota runs out. That is why botocore's share stays at 10.
 
         Change them through ``extra``, merged into these defaults, e.g. ``StorageOptions(extra={"config_kwargs":
         {"retries": {"total_max_attempts": 4, "mode": "adaptive"}, "connect_timeout": 5}})``

@@ -1,0 +1,1 @@
+"""Tools for testing the factory against a misbehaving world: the tests, the benches and users' own drills use them."""
