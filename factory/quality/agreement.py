@@ -1,0 +1,57 @@
+"""How well graded scores agree with binary human labels: ROC AUC (the chance that a page humans judged good
+outscores one they judged bad, ties counting half) and Spearman's rank correlation; unparsed scores are
+counted apart, never silently left out."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Agreement:
+    documents: int
+    scored: int
+    unparseable: int
+    auc: float | None
+    spearman: float | None
+    mean_score: dict[int, float]  # by human label
+    histogram: dict[int, dict[int, int]] = field(default_factory=dict)  # label -> score -> documents
+
+    def to_dict(self) -> dict:
+        return {"documents": self.documents, "scored": self.scored, "unparseable": self.unparseable,
+                "auc": self.auc, "spearman": self.spearman, "mean_score_by_label": self.mean_score,
+                "score_histogram_by_label": self.histogram}
+
+
+def roc_auc(scores: Sequence[float], labels: Sequence[int]) -> float | None:
+    """Mann-Whitney U / (positives x negatives), ties counted half; None without both classes."""
+    positives = [s for s, y in zip(scores, labels, strict=True) if y]
+    negatives = [s for s, y in zip(scores, labels, strict=True) if not y]
+    if not positives or not negatives:
+        return None
+    wins = sum((p > n) + 0.5 * (p == n) for p in positives for n in negatives)
+    return wins / (len(positives) * len(negatives))
+
+
+def spearman(scores: Sequence[float], labels: Sequence[int]) -> float | None:
+    from scipy.stats import spearmanr
+
+    if len(set(scores)) < 2 or len(set(labels)) < 2:
+        return None
+    return float(spearmanr(scores, labels).statistic)
+
+
+def agreement(scores: Sequence[int | None], labels: Sequence[int]) -> Agreement:
+    """Agreement of ``scores`` (None: unparseable) with ``labels`` (0/1), over the documents that have a score."""
+    pairs = [(s, int(y)) for s, y in zip(scores, labels, strict=True) if s is not None]
+    kept_scores, kept_labels = [s for s, _ in pairs], [y for _, y in pairs]
+    histogram = {label: dict(sorted(Counter(s for s, y in pairs if y == label).items())) for label in sorted(set(labels))}
+    means = {label: round(sum(s for s, y in pairs if y == label) / max(1, sum(1 for _, y in pairs if y == label)), 4)
+             for label in sorted(set(labels))}
+    auc = roc_auc(kept_scores, kept_labels)
+    rho = spearman(kept_scores, kept_labels)
+    return Agreement(documents=len(scores), scored=len(pairs), unparseable=len(scores) - len(pairs),
+                     auc=None if auc is None else round(auc, 4), spearman=None if rho is None else round(rho, 4),
+                     mean_score=means, histogram=histogram)
