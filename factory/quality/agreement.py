@@ -47,9 +47,10 @@ def agreement(scores: Sequence[int | None], labels: Sequence[int]) -> Agreement:
     """Agreement of ``scores`` (None: unparseable) with ``labels`` (0/1), over the documents that have a score."""
     pairs = [(s, int(y)) for s, y in zip(scores, labels, strict=True) if s is not None]
     kept_scores, kept_labels = [s for s, _ in pairs], [y for _, y in pairs]
-    histogram = {label: dict(sorted(Counter(s for s, y in pairs if y == label).items())) for label in sorted(set(labels))}
+    classes = sorted(set(labels))
+    histogram = {label: dict(sorted(Counter(s for s, y in pairs if y == label).items())) for label in classes}
     means = {label: round(sum(s for s, y in pairs if y == label) / max(1, sum(1 for _, y in pairs if y == label)), 4)
-             for label in sorted(set(labels))}
+             for label in classes}
     auc = roc_auc(kept_scores, kept_labels)
     rho = spearman(kept_scores, kept_labels)
     return Agreement(documents=len(scores), scored=len(pairs), unparseable=len(scores) - len(pairs),

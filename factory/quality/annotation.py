@@ -57,7 +57,8 @@ def parse_score(answer: str) -> ParsedScore:
 def annotation_requests(prompt: Recipe, documents: Iterable[tuple[str, str]], max_chars: int = DEFAULT_MAX_CHARS
                         ) -> list[GenerationRequest]:
     """One request per (id, text), the text cut to its first ``max_chars`` characters."""
-    return [GenerationRequest(prompt.render(text[:max_chars]), prompt.sampling, request_id=doc_id) for doc_id, text in documents]
+    return [GenerationRequest(prompt.render(text[:max_chars]), prompt.sampling, request_id=doc_id)
+            for doc_id, text in documents]
 
 
 def annotate(generator: Generator, prompt: Recipe, documents: Sequence[tuple[str, str]],
