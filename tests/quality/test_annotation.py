@@ -32,7 +32,7 @@ def test_scores_are_parsed_from_what_models_answer(answer, score, how):
 
 def test_the_prompt_is_versioned_greedy_and_renders_the_extract_cut_to_size():
     prompt = load_prompt()
-    assert prompt.tag == "edu_score@v1" and prompt.sampling.greedy
+    assert prompt.tag == "edu_score@v2" and prompt.sampling.greedy
     messages = prompt.render("Photosynthesis turns light into sugar.")
     assert messages[0]["role"] == "system" and "Photosynthesis turns light" in messages[-1]["content"]
     assert messages[-1]["content"].rstrip().endswith("Educational score: <points>")
