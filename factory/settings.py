@@ -108,15 +108,23 @@ def _from_folder(base: Path, item: str) -> str:
     return str((base / item).resolve())
 
 
-def chunk_count() -> int:
-    text = os.environ.get("FACTORY_CHUNKS", "4")
+def env_int(name: str, unit: str, default: int | None = None, minimum: int | None = None) -> int | None:
+    """An integer environment variable (``default`` when unset or empty); a bad value names the variable and what
+    it counts (``unit``), so a typo fails when the resources are built, not deep inside a step."""
+    text = os.environ.get(name)
+    if not text:
+        return default
     try:
         value = int(text)
     except ValueError:
-        raise SettingsError(f"FACTORY_CHUNKS must be a whole number of chunks per dump (>= 1), got {text!r}") from None
-    if value < 1:
-        raise SettingsError(f"FACTORY_CHUNKS must be >= 1, got {value}")
+        raise SettingsError(f"{name} must be a whole number of {unit}, got {text!r}") from None
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{name} must be >= {minimum} {unit}, got {value}")
     return value
+
+
+def chunk_count() -> int:
+    return env_int("FACTORY_CHUNKS", "chunks per dump", default=4, minimum=1)  # type: ignore[return-value]
 
 
 def s3_endpoint() -> str | None:

@@ -14,6 +14,7 @@ from pydantic import Field
 
 from factory.curation.config import CurationConfig, CurationConfigError
 from factory.dedup.config import DedupConfig, DedupConfigError
+from factory.settings import env_int
 from resources.checked import CheckedResource
 
 MAX_DOCS_ENV = "FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE"
@@ -69,7 +70,7 @@ class CurationResource(CheckedResource):
         curation = dict(self._sections().get("curation", {}))
         if self.extractor:
             curation["extractor"] = self.extractor
-        cap = self.max_documents_per_file or _env_int(MAX_DOCS_ENV)
+        cap = self.max_documents_per_file or env_int(MAX_DOCS_ENV, "records per crawl file")
         if cap:
             curation.setdefault("max_documents_per_file", cap)
         try:
@@ -95,16 +96,6 @@ def _yaml(text: str) -> dict:
         return yaml.safe_load(text)
     except yaml.YAMLError as error:
         raise ValueError(str(error)) from None
-
-
-def _env_int(name: str) -> int | None:
-    text = os.environ.get(name)
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise CurationConfigError(f"{name} must be a whole number of records per crawl file, got {text!r}") from None
 
 
 def _merge(into: dict, other: dict) -> None:

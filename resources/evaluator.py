@@ -1,11 +1,11 @@
 """Proxy evaluation as a Dagster resource: tasks, per-task limit, data folder and lm-eval backend."""
 
-import os
 
 from pydantic import Field
 
 from factory.evaluation import EvalConfig
 from factory.evaluation.config import EARLY_SIGNAL
+from factory.settings import env_int
 from resources.checked import CheckedResource
 
 
@@ -26,7 +26,7 @@ class EvaluatorResource(CheckedResource):
         self.get_config()
 
     def get_config(self) -> EvalConfig:
-        limit = self.limit if self.limit is not None else _env_limit()
+        limit = self.limit if self.limit is not None else env_int("FACTORY_EVAL_LIMIT", "items per task")
         return EvalConfig(
             tasks=tuple(self.tasks or EARLY_SIGNAL), limit=limit, source=self.source, data_dir=self.data_dir,
             heldout=tuple(self.heldout) if self.heldout is not None else EvalConfig.heldout, heldout_docs=self.heldout_docs,
@@ -34,11 +34,3 @@ class EvaluatorResource(CheckedResource):
         )
 
 
-def _env_limit() -> int | None:
-    text = os.environ.get("FACTORY_EVAL_LIMIT")
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise ValueError(f"FACTORY_EVAL_LIMIT must be a whole number of items per task, got {text!r}") from None
