@@ -18,7 +18,7 @@ from typing import Any
 
 DEFAULT_HOME = ".factory"
 DEFAULT_SETTINGS_FILE = "factory.yaml"
-SETTINGS_KEYS = ("crawl_source", "resources")
+SETTINGS_KEYS = ("crawl_source", "labelled_data", "resources")
 
 
 class SettingsError(ValueError):
@@ -55,6 +55,21 @@ def crawl_uri() -> str | None:
     return ",".join(_from_folder(base, item.strip()) for item in str(text).split(","))
 
 
+def labelled_path(path: str, what: str) -> str:
+    """A labelled data file: as given when absolute or a URI, else under the labelled-data folder
+    (FACTORY_LABELLED_DATA, else the settings file's ``labelled_data``, relative to the file)."""
+    if "://" in path or Path(path).is_absolute():
+        return path
+    folder = os.environ.get("FACTORY_LABELLED_DATA")
+    if not folder:
+        text = load_settings().get("labelled_data")
+        if not text:
+            raise SettingsError(f"{what}: {path!r} is relative, and no labelled-data folder is set: set labelled_data in "
+                                "factory.yaml or FACTORY_LABELLED_DATA (e.g. ../shared/data/classification), or give an absolute path")
+        folder = _from_folder(settings_file().parent, str(text))  # type: ignore[union-attr]
+    return str(Path(folder) / path)
+
+
 def settings_file() -> Path | None:
     """The settings file in use: FACTORY_SETTINGS (``none``: no file), else ./factory.yaml if it exists."""
     chosen = os.environ.get("FACTORY_SETTINGS")
@@ -84,6 +99,9 @@ def load_settings() -> dict[str, Any]:
     unknown = sorted(set(loaded) - set(SETTINGS_KEYS))
     if unknown:
         raise SettingsError(f"settings file {path}: unknown key(s) {unknown}; expected {list(SETTINGS_KEYS)}")
+    for key in ("crawl_source", "labelled_data"):
+        if loaded.get(key) is not None and not isinstance(loaded[key], str):
+            raise SettingsError(f"settings file {path}: {key} must be text (a folder or URI), got {loaded[key]!r}")
     source = loaded.get("crawl_source")
     if source is not None and not isinstance(source, str):
         raise SettingsError(f"settings file {path}: crawl_source must be text (folders, comma-separated, or "

@@ -16,6 +16,9 @@ os.environ.setdefault("FACTORY_CACHE", str(REPO / ".factory" / "cache"))
 os.environ.setdefault("DAGSTER_HOME", str(REPO / ".factory" / "dagster-tests"))
 # Tests size their own resources; the project's factory.yaml (the demo's sizes) applies only where a test says so.
 os.environ.setdefault("FACTORY_SETTINGS", "none")
+# The labelled pages the category and quality classifiers train on (relative paths in their settings).
+os.environ.setdefault("FACTORY_LABELLED_DATA", str(Path(os.environ.get("FACTORY_SHARED_DATA", REPO.parent / "shared" / "data"))
+                                                   / "classification"))
 
 from factory import settings  # noqa: E402
 

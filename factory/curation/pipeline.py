@@ -1,6 +1,6 @@
 """The FineWeb pipeline, as datatrove steps, from a CurationConfig, writing into a store version.
 
-reader -> bad input -> extraction -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
+reader -> bad input -> extraction -> category tag -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
 -> FineWeb quality -> writer -> commit. Extraction runs before the URL filter so that every
 removal table holds text whose tokens can be counted; FineWeb runs the URL filter first, which
 saves extracting the few pages it blocks. Task ``i`` reads crawl file ``i`` whole; each filter
@@ -31,8 +31,12 @@ def _settings(section) -> dict:
     return {key: value for key, value in dataclasses.asdict(section).items() if key != "enabled"}
 
 
-def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, tokenizer_path: str) -> list:
+def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, tokenizer_path: str,
+                       category_model: str | None = None, storage: StorageOptions | None = None) -> list:
     """The bad-input, extraction and filter steps (no reader, no writer), each with its exclusion writer.
+
+    With ``category_model`` (a category classifier's folder) every extracted document is tagged with its
+    category before the filters, so the kept documents and every filter's removals show what they hold.
 
     Tokens are counted right after extraction (in the parallel tasks), so every removal table
     carries the token count of what was removed; the writer's counter recounts the kept text,
@@ -56,6 +60,10 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
     steps = [BadInputFilter(exclusion_writer=excluded(BAD_INPUT)),
              HtmlExtractor(config.extractor, config.trafilatura_favour_precision, config.extraction_timeout_s,
                            exclusion_writer=excluded("extraction")), TokensCounter(tokenizer_path)]
+    if category_model is not None:
+        from factory.categories.tagging import CategoryTagger
+
+        steps.append(CategoryTagger(category_model, storage=storage))
     if config.url_filter.enabled:
         url = config.url_filter
         steps.append(OfflineURLFilter(soft_word_threshold=url.soft_word_threshold, extra_domains=list(url.extra_domains) or None,
@@ -75,7 +83,7 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
 
 
 def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, version_folder: FolderSpec,
-                   tokenizer_path: str, storage: StorageOptions | None = None) -> list:
+                   tokenizer_path: str, storage: StorageOptions | None = None, category_model: str | None = None) -> list:
     """The whole pipeline for ``len(files)`` tasks; ``tokenizer_path`` is a ``tokenizer.json`` (SmolLM2's)."""
     from datatrove.pipeline.tokens import TokensCounter
 
@@ -85,5 +93,5 @@ def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, v
     reader = CrawlRecordReader(files, dump, max_documents=config.max_documents_per_file, storage=storage,
                                max_page_bytes=config.max_page_bytes)
     writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
-    clear, commit = ClearPart(version_folder, tables(REMOVAL_ORDER)), CommitPart(version_folder, tables(REMOVAL_ORDER), languages=True)
-    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path), TokensCounter(tokenizer_path), writer, commit]
+    clear, commit = ClearPart(version_folder, tables(REMOVAL_ORDER)), CommitPart(version_folder, tables(REMOVAL_ORDER), describe_metadata=True)
+    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, storage), TokensCounter(tokenizer_path), writer, commit]

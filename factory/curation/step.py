@@ -21,12 +21,14 @@ from __future__ import annotations
 import logging
 import time
 
+from factory.categories.step import category_classifier, model_uri
 from factory.crawl.gzip_members import UnreadableCrawlFile
 from factory.crawl.index import ASSET as RAW_CRAWL
 from factory.crawl.records import iter_records
 from factory.curation import report
 from factory.curation.config import CurationConfig
 from factory.curation.executors import ExecutorError, ExecutorSpec, run_to_completion
+from factory.categories.counter import category_summary
 from factory.curation.outputs import removed_table
 from factory.curation.pipeline import BAD_INPUT, REMOVAL_ORDER, build_pipeline
 from factory.curation.reader import CrawlInput
@@ -42,7 +44,8 @@ ASSET = "filtered"
 # 2: one shard per crawl file, written by the tasks into the version
 # 3: bad input counted, not lost: removed/input by reason (truncated, corrupt_gzip, too_large, binary_payload...),
 #    bad_records in the counts, max_page_bytes in the config, charsets decoded declared-first with UTF-8 sniffing
-CODE_VERSION = "3"
+# 4: every document tagged with its category (the current category_classifier version is an input)
+CODE_VERSION = "4"
 FIX_UNREADABLE = "replace or remove the file, then materialize raw_crawl and filtered again for this partition"
 
 
@@ -58,10 +61,11 @@ def filter_chunk(
     executor = executor or ExecutorSpec()
     partition = {"dump": dump, "chunk": chunk}
     raw = store.require_current(RAW_CRAWL, partition)
+    categories = category_classifier(store)
     what = f"filtered[{dump}/{chunk}]"
     files, records = crawl_inputs(store, raw, what)
     writer = store.writer(
-        ASSET, partition, code_version=CODE_VERSION, inputs=[store.input_ref(raw)],
+        ASSET, partition, code_version=CODE_VERSION, inputs=[store.input_ref(raw), store.input_ref(categories)],
         config={**config.to_dict(), "tokenizer": tokenizer_identity(ensure_smollm2())},  # it counts every token
         operational={**executor.operational(), "tasks": len(files)}, run_id=run_id,
     )
@@ -72,7 +76,8 @@ def filter_chunk(
     if files:
         if config.max_documents_per_file is not None and records is not None:
             records = min(records, config.max_documents_per_file * len(files))
-        pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage)
+        pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage,
+                                  category_model=model_uri(store, categories))
         built = executor.build(pipeline, len(files), writer.logs_folder(), job_name=f"filtered-{dump}-{chunk}",
                                in_process=executor.runs_in_process(records))
         _run(built, what, files, storage)
@@ -144,6 +149,8 @@ def _commit(store: Store, writer: VersionWriter, seconds: float) -> Manifest:
         "removals": report.removal_rows(docs_in, removed),
         "bad_records": report.bad_records(bad),
         "language_mix": report.language_mix([kept, *removed.values()]),
+        "categories": category_summary(kept),
+        "removed_categories": {name: category_summary(s) for name, s in removed.items() if s.get("categories")},
         "samples": report.samples(store, writer, [DOCUMENTS, *(removed_table(n) for n in REMOVAL_ORDER)]),
         "docs_per_second": round(docs_in / seconds, 2) if seconds > 0 else None,
     }

@@ -117,7 +117,7 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
                   MinhashDedupFilter(layout.work("remove_ids"), load_cluster_ids=True, load_cluster_sizes=True,
                                      exclusion_writer=shard_writer(layout.version, REMOVED_MINHASH, REMOVED_SCHEMA,
                                                                    minhash_removed_row))]
-    final += [shard_writer(layout.version, DOCUMENTS, DOCUMENT_SCHEMA, document_row), CommitPart(layout.version, TABLES)]
+    final += [shard_writer(layout.version, DOCUMENTS, DOCUMENT_SCHEMA, document_row), CommitPart(layout.version, TABLES, describe_metadata=True)]
     stage(final, files, "filter")
     return stages
 

@@ -19,6 +19,7 @@ import logging
 import time
 
 from factory.crawl.index import ASSET as RAW_CRAWL
+from factory.categories.counter import category_summary
 from factory.curation.executors import ExecutorSpec, run_stages, stage_totals
 from factory.curation.step import ASSET as FILTERED
 from factory.dedup.config import DedupConfig, DedupConfigError
@@ -110,6 +111,7 @@ def _commit(store: Store, writer: VersionWriter, filtered: list[Manifest], confi
         "chunks": {m.partition: {"version": m.version, "documents": m.counts.get("documents", 0)} for m in filtered},
         "removed": {"exact_duplicate": exact.get("rows", 0), **near.get("reasons", {})},
         "clusters": int(clusters.get("clusters", 0)),
+        "categories": category_summary(kept),
         "candidate_pairs": {key: int(pairs.get(key, 0)) for key in ("candidates", "rejected", "index_matches")},
         "against_dumps": list(config.against_dumps),
         "samples": samples,

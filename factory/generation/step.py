@@ -27,6 +27,8 @@ import pyarrow as pa
 from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, dump_partition
 from factory.generation.backend import GenerationRequest, Generator
 from factory.generation.checks import REASONS, OutputChecks, check_output
+from factory.categories.rows import summed_categories, tag_rows
+from factory.categories.step import category_classifier
 from factory.generation.diversity import diversity_metrics
 from factory.generation.recipes import Recipe
 from factory.models import count_tokens
@@ -37,7 +39,9 @@ from factory.store.sample_rows import first_rows
 
 log = logging.getLogger(__name__)
 ASSET = "synthetic"
-CODE_VERSION = "2"  # 2: the model column names the weights by content (name@sha256)
+# 2: the model column names the weights by content (name@sha256)
+# 3: every kept output tagged with its category (the category_classifier version is an input)
+CODE_VERSION = "3"
 REJECTED = "rejected"
 # Diversity is measured on the first outputs, so the driver reads a bounded sample, not the partition.
 DIVERSITY_SAMPLE = 5000
@@ -178,6 +182,7 @@ def _writer(store: Store, generator: Generator, source, dump: str, recipe: Recip
     """The partition's writer (its version: recipe, sampling, model, seed, checks, source), sampling and lineage."""
     sampling = recipe.sampling.replace(max_tokens=config.max_tokens)
     model = generator.model_identity()  # by content: the weights' hash and quantization, or the hub revision
+    categories = category_classifier(store)  # tags every output, so it is an input of the version
     seed = generator.config.seed
     writer = store.writer(
         ASSET, {"dump": dump, "recipe": recipe.name}, code_version=CODE_VERSION,
@@ -186,7 +191,7 @@ def _writer(store: Store, generator: Generator, source, dump: str, recipe: Recip
             "model": model, "backend": generator.backend, "dtype": generator.config.dtype, "seed": seed, "max_documents": config.max_documents,
             "chunk_size": config.chunk_size, "checks": config.checks.to_dict(),
         },
-        inputs=[store.input_ref(source)],
+        inputs=[store.input_ref(source), store.input_ref(categories)],
         operational={"model_path": generator.model, "concurrency": generator.config.concurrency,
                      "batch_size": generator.config.batch_size, "workers": workers},
         run_id=run_id,
@@ -263,9 +268,11 @@ def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[s
     for rows, counted in ((kept, count_tokens([r["text"] for r in kept])), (dropped, count_tokens([r["text"] for r in dropped]))):
         for row, tokens in zip(rows, counted):
             row["tokens"] = tokens
+    categories = tag_rows(kept, writer.inputs, writer.store.options)
     stats = {
         "tokens_in": sum(g.prompt_tokens for g in generations), "tokens_out": sum(g.output_tokens for g in generations),
         "generation_s": round(generation_s, 3), "device": device, "backend": generator.backend, "accepted": len(kept),
+        "categories": categories,
     }
     with writer.part(index) as part:
         part.write_table(DOCUMENTS, pa.Table.from_pylist(kept, schema=SYNTHETIC_SCHEMA))
@@ -289,6 +296,7 @@ def _summarize(parts: dict[int, dict], run_started: float, run_tokens: int, run_
         "generation_s": round(generation_s, 3), "tokens_per_s": round(tokens_out / generation_s, 2) if generation_s else 0.0,
         "accelerator_hours": {device: round(h, 6) for device, h in hours.items()},
         "backends": sorted({s.get("backend", "") for s in part_stats}),
+        "categories": summed_categories(s.get("categories") or {} for s in part_stats),
         "parts": len(parts), "parts_resumed": resumed, "parts_generated": len(parts) - resumed,
         "this_run": {"wall_s": round(time.time() - run_started, 3), "tokens_out": run_tokens,
                      "tokens_per_s": round(run_tokens / run_generation_s, 2) if run_generation_s else 0.0},

@@ -1,8 +1,8 @@
 """A mix as three datatrove stages whose tasks read the sources' shards and write into the mix's version.
 
     weigh (one task per input shard): token histograms of the documents' draws
-    sample + tokenize (one task per input shard): the selected documents (table ``selected``),
-        tokenized with datatrove's DocumentTokenizer, shuffled within the task
+    sample + tokenize (one task per input shard): the selected documents (table ``selected``), counted
+        by category in documents and tokens, tokenized with datatrove's DocumentTokenizer, shuffled within the task
     merge (one task): datatrove's DocumentTokenizerMerger shuffles across tasks into ``shards/``
 
 The driver only sums the histograms (65,536 numbers per source) between the first two stages.
@@ -69,13 +69,14 @@ def tokenize_stages(layout: MixLayout, seed: int, thresholds: list[Threshold], t
     token from the vocabulary size, as ``factory.mixing.shards.token_size`` does for reading)."""
     from datatrove.pipeline.tokens import DocumentTokenizer, DocumentTokenizerMerger
 
+    from factory.categories.counter import CategoryCounter
     from factory.store.commit_part import ClearPart, CommitPart
     from factory.store.shard_writer import shard_writer
 
     tasks = len(layout.shards)
     tokenize = executor.build(
         [*_reader(layout), ClearPart(layout.version, [SELECTED]), SampleDocuments(list(layout.shards), seed, thresholds),
-         shard_writer(layout.version, SELECTED, SELECTED_SCHEMA, selected_row), RepeatCopies(),
+         shard_writer(layout.version, SELECTED, SELECTED_SCHEMA, selected_row), RepeatCopies(), CategoryCounter(),
          DocumentTokenizer(layout.work("tokenized"), tokenizer_name_or_path=tokenizer_path, eos_token=EOS_TOKEN,
                            save_filename="tokens", shuffle_documents=True, seed=seed),
          CommitPart(layout.version, [SELECTED])],

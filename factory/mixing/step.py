@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from factory.categories.counter import counted
 from factory.curation.executors import ExecutorSpec, run_stages, run_to_completion, stage_totals
 from factory.evaluation.heldout import Exclusion
 from factory.evaluation.heldout import exclusion as heldout_exclusion
@@ -109,5 +110,6 @@ def _commit(store: Store, writer: VersionWriter, plan: MixPlan, thresholds, byte
               "heldout_excluded": int(weighed.get("heldout_excluded", 0))}
     stats = {"sources": sources, "token_size": bytes_per_token, "dtype": "uint16" if bytes_per_token == 2 else "uint32",
              "shards": len([f for f in writer.committed_files(SHARDS) if f.endswith(".ds")]),
-             "tokens_per_s": round(counts["tokens"] / max(seconds, 1e-9)), "heldout": exclusion.summary()}
+             "tokens_per_s": round(counts["tokens"] / max(seconds, 1e-9)), "heldout": exclusion.summary(),
+             "categories": dict(zip(("documents", "tokens"), counted(sampled), strict=True))}
     return writer.commit(counts=counts, stats=stats)

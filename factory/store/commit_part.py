@@ -28,6 +28,8 @@ from factory.store.writer import marker_path
 
 SUMMARY_BATCH = 4096
 SUMMARY_COLUMNS = ("tokens", "reason", "metadata")
+# Counted from the metadata column when asked: documents by language, documents and tokens by category.
+METADATA_COUNTS = ("languages", "categories", "category_tokens")
 
 
 def shard_path(table: str, rank: int) -> str:
@@ -56,14 +58,16 @@ class CommitPart(PipelineStep):
     type = "📌 - COMMIT"
     name = "📌 Commit part"
 
-    def __init__(self, version_folder: DataFolderLike, tables: list[str], languages: bool = False,
+    def __init__(self, version_folder: DataFolderLike, tables: list[str], describe_metadata: bool = False,
                  extra_files: Callable[..., list[str]] | None = None, part_offset: int = 0):
-        """``tables``: the Parquet tables the task writes a shard of; ``extra_files(folder, rank)``: other files the task
-        wrote that belong to the version (hashed, not summarized); ``part_offset``: added to the rank to name the
-        part, so stages of one version that all commit parts do not collide."""
+        """``tables``: the Parquet tables the task writes a shard of; ``describe_metadata``: also count each table's
+        documents by language and by category (documents and tokens), from the metadata column;
+        ``extra_files(folder, rank)``: other files the task wrote that belong to the version (hashed, not
+        summarized); ``part_offset``: added to the rank to name the part, so stages of one version that all commit
+        parts do not collide."""
         super().__init__()
         self.version_folder = get_datafolder(version_folder)
-        self.tables, self.languages = list(tables), languages
+        self.tables, self.describe_metadata = list(tables), describe_metadata
         self.extra_files, self.part_offset = extra_files, part_offset
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
@@ -110,20 +114,25 @@ class CommitPart(PipelineStep):
 
     def _summarize(self, parquet) -> dict[str, Any]:
         present = [c for c in SUMMARY_COLUMNS if c in parquet.schema_arrow.names]
-        if not self.languages and "metadata" in present:
+        if not self.describe_metadata and "metadata" in present:
             present.remove("metadata")
-        tokens, reasons, languages = 0, Counter(), Counter()
+        tokens, reasons = 0, Counter()
+        described = {key: Counter() for key in METADATA_COUNTS}
         if present:
             for batch in parquet.iter_batches(batch_size=SUMMARY_BATCH, columns=present):
                 columns = batch.to_pydict()
-                tokens += sum(int(t or 0) for t in columns.get("tokens", ()))
+                row_tokens = [int(t or 0) for t in columns.get("tokens", ())]
+                tokens += sum(row_tokens)
                 reasons.update(columns.get("reason", ()))
-                for text in columns.get("metadata", ()):
-                    if (language := json.loads(text or "{}").get("language")) is not None:
-                        languages[str(language)] += 1
+                for i, text in enumerate(columns.get("metadata", ())):
+                    metadata = json.loads(text or "{}")
+                    if (language := metadata.get("language")) is not None:
+                        described["languages"][str(language)] += 1
+                    if (category := metadata.get("category")) is not None:
+                        described["categories"][str(category)] += 1
+                        described["category_tokens"][str(category)] += row_tokens[i] if row_tokens else 0
         summary: dict[str, Any] = {"tokens": tokens}
         if reasons:
             summary["reasons"] = dict(reasons)
-        if languages:
-            summary["languages"] = dict(languages)
+        summary.update({key: dict(counter) for key, counter in described.items() if counter})
         return summary

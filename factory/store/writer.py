@@ -106,14 +106,15 @@ class VersionWriter:
         return self.store.folder(f"{self.dir}/{LOGS_DIR}" + (f"/{stage}" if stage else ""))
 
     def table_summaries(self) -> dict[str, dict[str, Any]]:
-        """Per-table rows, tokens, reasons and languages summed over the committed parts' markers."""
+        """Per-table rows, tokens, reasons, languages and categories summed over the committed parts' markers."""
         merged: dict[str, dict[str, Any]] = {}
+        counted = ("reasons", "languages", "categories", "category_tokens")
         for marker in self.committed_parts().values():
             for table, summary in marker.get("stats", {}).get("tables", {}).items():
-                into = merged.setdefault(table, {"rows": 0, "tokens": 0, "reasons": {}, "languages": {}})
+                into = merged.setdefault(table, {"rows": 0, "tokens": 0, **{key: {} for key in counted}})
                 into["rows"] += summary.get("rows", 0)
                 into["tokens"] += summary.get("tokens", 0)
-                for key in ("reasons", "languages"):
+                for key in counted:
                     for name, count in summary.get(key, {}).items():
                         into[key][name] = into[key].get(name, 0) + count
         return merged
