@@ -25,7 +25,7 @@ from resources.executor import ExecutorResource
 
 @asset(
     partitions_def=crawl_partitions,
-    deps=[AssetDep("raw_crawl")],
+    deps=[AssetDep("raw_crawl"), AssetDep("category_classifier")],
     code_version=curation.CODE_VERSION,
     group_name="curation",
     owners=metadata.OWNERS,
@@ -93,6 +93,7 @@ def deduped(context: AssetExecutionContext, store: StoreResource, curation_setti
         "clusters": stats.get("clusters", 0),
         "chunks": MetadataValue.json(stats.get("chunks", {})),
         "duplicate_samples": MetadataValue.md(_duplicate_samples(stats.get("samples", []))),
+        **(metadata.category_metadata(stats["categories"]) if stats.get("categories") else {}),
     }
     return materialize_result(result, check_results=[_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)], **display)
 
@@ -118,7 +119,20 @@ def _filtered_metadata(manifest) -> dict:
         "language_mix": MetadataValue.md(report.markdown_mix(stats.get("language_mix", {}))),
         "samples": MetadataValue.md(report.markdown_samples(stats.get("samples", {}))),
         "docs_per_second": stats.get("docs_per_second"),
+        **(metadata.category_metadata(stats["categories"], title="Share of the kept documents per category")
+           if stats.get("categories") else {}),
+        "removed_by_category": metadata.table(_removed_by_category(stats.get("removed_categories", {})),
+                                              [("filter", "string"), ("categories", "string")]),
     }
+
+
+def _removed_by_category(removed: dict) -> list[dict]:
+    """What each filter removed, by category (largest first): the quickest look at what a filter is for."""
+    rows = []
+    for name, summary in removed.items():
+        counts = sorted(summary.get("documents", {}).items(), key=lambda item: -item[1])
+        rows.append({"filter": name, "categories": ", ".join(f"{category}: {n}" for category, n in counts)})
+    return rows
 
 
 def _not_empty_check(asset_name: str, manifest, severity) -> AssetCheckResult:

@@ -113,6 +113,19 @@ def run_sensor(ctx: DemoContext, sensor: SensorDefinition, job_name: str) -> Non
     ctx.cursors.set(sensor.name, cursor)
 
 
+def categories_stage(ctx: DemoContext) -> None:
+    """The category classifier, which `filtered` and `synthetic` tag every document with."""
+    run_job(ctx, "categories_job", None)
+
+
+def quality_stage(ctx: DemoContext) -> None:
+    """Annotations -> quality classifier, then each dump's scores and its edu_filtered part (the quality sensor)."""
+    from assets.quality_sensors import quality_sensor
+
+    run_job(ctx, "quality_model_job", None)
+    run_sensor(ctx, quality_sensor, "quality_job")
+
+
 def crawl_stage(ctx: DemoContext) -> None:
     """New dumps become partitions; each new chunk's run indexes and curates it (raw_crawl, filtered)."""
     from assets.sensors import crawl_sensor
@@ -160,8 +173,9 @@ def leaderboard_stage(ctx: DemoContext) -> None:
     ctx.report.leaderboard = store.require_current("leaderboard", None).stats
 
 
-STAGES: list[tuple[str, Stage]] = [("crawl", crawl_stage), ("curation", curation_stage), ("synthetic", synthetic_stage),
-                                   ("mix", mix_stage), ("proxy", proxy_stage), ("leaderboard", leaderboard_stage)]
+STAGES: list[tuple[str, Stage]] = [("categories", categories_stage), ("crawl", crawl_stage), ("curation", curation_stage),
+                                   ("quality", quality_stage), ("synthetic", synthetic_stage), ("mix", mix_stage),
+                                   ("proxy", proxy_stage), ("leaderboard", leaderboard_stage)]
 
 
 def run_demo(stages: list[tuple[str, Stage]] | None = None) -> DemoReport:

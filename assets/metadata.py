@@ -66,3 +66,21 @@ def _cell(value: Any, kind: str) -> Any:
     if kind == "bool":
         return bool(value)
     return str(value)
+
+
+def category_metadata(summary: dict, unit: str = "documents", title: str = "") -> dict[str, MetadataValue]:
+    """A version's category distribution (``{"documents": {...}, "tokens": {...}}``, counted in its tasks) as a
+    table and a bar chart of shares in ``unit``, every category shown (0 when absent) so versions compare."""
+    from factory.categories.taxonomy import CATEGORIES
+
+    documents, tokens = summary.get("documents", {}), summary.get("tokens", {})
+    counted = documents if unit == "documents" else tokens
+    names = [*CATEGORIES, *sorted(set(counted) - set(CATEGORIES))]
+    total = sum(counted.values()) or 1
+    rows = [{"category": name, "documents": documents.get(name, 0), "tokens": tokens.get(name, 0),
+             "share": f"{counted.get(name, 0) / total:.1%}"} for name in names]
+    chart_title = title or f"Share of the {unit} per category"
+    return {
+        "categories": table(rows, [("category", "string"), ("share", "string"), ("documents", "int"), ("tokens", "int")]),
+        "category_chart": bar_chart({name: counted.get(name, 0) / total for name in names}, chart_title, unit, percent=True),
+    }

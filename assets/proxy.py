@@ -50,7 +50,8 @@ def _recipe(mix_recipes: MixRecipesResource, name: str):
 
 @asset(
     partitions_def=mixes,
-    deps=[AssetDep(name, partition_mapping=AllPartitionMapping()) for name in ("filtered", "deduped", "synthetic")],
+    deps=[AssetDep(name, partition_mapping=AllPartitionMapping())
+          for name in ("filtered", "deduped", "synthetic", "edu_filtered", "semantic_deduped")],
     code_version=MIXED_CODE_VERSION,
     group_name="mixing",
     owners=metadata.OWNERS,
@@ -65,8 +66,10 @@ def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: Mix
     except MixRecipeError as error:
         raise Failure(description=str(error)) from error
     context.log.info(f"mixed {recipe.name}: {result.manifest.counts.get('tokens', 0):,} tokens (reused={result.reused})")
-    return materialize_result(result, sources=MetadataValue.json(result.manifest.stats.get("sources", [])),
-                              heldout_excluded=result.manifest.counts.get("heldout_excluded", 0))
+    stats = result.manifest.stats
+    categories = metadata.category_metadata(stats["categories"], unit="tokens") if stats.get("categories") else {}
+    return materialize_result(result, sources=MetadataValue.json(stats.get("sources", [])),
+                              heldout_excluded=result.manifest.counts.get("heldout_excluded", 0), **categories)
 
 
 @asset_check(asset=mixed, blocking=True, description="no held-out evaluation document (by id or text hash) is in the mix's selected documents")

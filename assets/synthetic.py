@@ -26,7 +26,7 @@ from dagster import (
     asset,
 )
 
-from assets.metadata import OWNERS, store_kinds
+from assets.metadata import OWNERS, category_metadata, store_kinds
 from assets.partitions import by_dump, dumps
 from factory import generation
 from factory.generation import diversity_problems, load_recipe
@@ -52,7 +52,7 @@ def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
 
 @asset(
     partitions_def=synthetic_partitions,
-    deps=[AssetDep("deduped", partition_mapping=by_dump())],
+    deps=[AssetDep("deduped", partition_mapping=by_dump()), AssetDep("category_classifier")],
     code_version=generation.CODE_VERSION,
     pool="gpu",
     group_name="synthetic",
@@ -129,6 +129,7 @@ def _display_metadata(store: Store, manifest: Manifest, recipe) -> dict:
         "compression_ratio": diversity.get("compression_ratio", 0.0),
         "samples": MetadataValue.md(_samples_markdown(_read_samples(store, manifest, "documents"))),
         "rejected_samples": MetadataValue.md(_samples_markdown(_read_samples(store, manifest, REJECTED))),
+        **(category_metadata(stats["categories"]) if stats.get("categories", {}).get("documents") else {}),
     }
 
 

@@ -31,6 +31,12 @@ STEPS = {
     "proxy_model": "factory.training.step",
     "proxy_eval": "factory.evaluation.step",
     "leaderboard": "factory.evaluation.leaderboard",
+    "category_classifier": "factory.categories.step",
+    "quality_annotations": "factory.quality.annotations_step",
+    "quality_classifier": "factory.quality.classifier_step",
+    "quality_scores": "factory.quality.scores_step",
+    "edu_filtered": "factory.quality.edu_filtered_step",
+    "semantic_deduped": "factory.semantic_dedup.step",
 }
 PLUMBING = ("factory.store", "factory.faults", "factory.settings", "factory.steps", "factory.code_versions")
 SHAPING_STORE_MODULES = ("factory.store.tables", "factory.store.shard_writer")

