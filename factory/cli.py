@@ -228,6 +228,79 @@ def _audit_errors(*more: type[Exception]) -> Iterator[None]:
 
 
 @app.command()
+def inspect(
+    asset: str = typer.Argument(..., help="an asset of documents: filtered, deduped, edu_filtered, synthetic"),
+    partition: str = typer.Argument(..., help="e.g. c4 or dump=c4 (deduped), 000|olmo_c4 (filtered), dump=c4/recipe=faq"),
+    n: int = typer.Option(5, "--n", min=1, help="documents to show"),
+    category: str | None = typer.Option(None, "--category", help="only this classifier category, e.g. News"),
+    score_min: float | None = typer.Option(None, "--score-min", help="only documents with an edu score of at least this"),
+    seed: int | None = typer.Option(None, "--seed", help="the sample's seed; default a fresh one, printed for reruns"),
+    chars: int = typer.Option(600, "--chars", min=1, help="characters of text shown per document"),
+    as_json: bool = typer.Option(False, "--json", help="print JSON for tools"),
+    root: str | None = typer.Option(None, "--root", "--store", help="store root; default FACTORY_STORE or .factory/store"),
+) -> None:
+    """Show a uniformly random sample of the current version's documents with category, edu score and lineage."""
+    from factory.inspection import check_category, documents_version, sample_documents
+    from factory.inspection.render import render_documents
+
+    seed = _fresh_seed() if seed is None else seed
+    with _inspection_errors():
+        factory_store, category = _store(root), check_category(category)
+        manifest = documents_version(factory_store, asset, partition)
+        documents = sample_documents(factory_store, asset, manifest.partition, n, seed, category, score_min)
+    if as_json:
+        typer.echo(json.dumps({"version": manifest.short, "seed": seed, "documents": [d.to_dict() for d in documents]},
+                              indent=2, ensure_ascii=False))
+        return
+    console.print(render_documents(documents, chars))
+    wanted = "".join([f", category {category}" if category else "", f", edu score >= {score_min}" if score_min is not None else ""])
+    console.print(escape(f"{len(documents)} of {manifest.short}{wanted}; seed {seed} (--seed {seed} shows the same sample)"))
+
+
+@app.command()
+def label(
+    asset: str = typer.Argument(..., help="an asset of documents, e.g. deduped"),
+    partition: str = typer.Argument(..., help="e.g. c4 or dump=c4"),
+    n: int = typer.Option(200, "--n", min=1, help="documents to label"),
+    seed: int | None = typer.Option(None, "--seed", help="the sample's seed; default a fresh one"),
+    report: bool = typer.Option(False, "--report", help="only print the report of the labels stored for the version"),
+    root: str | None = typer.Option(None, "--root", "--store", help="store root; default FACTORY_STORE or .factory/store"),
+) -> None:
+    """Label documents by category in the terminal (keys 1-8, s skip, b back, q quit), then compare with the classifier.
+
+    Labels are saved as they are given under <store>/_labels/<asset>/<partition>/<version>/<session>.jsonl."""
+    from factory.inspection import documents_version
+    from factory.labelling.command import label_interactively, labels_report
+
+    with _inspection_errors():
+        factory_store = _store(root)
+        manifest = documents_version(factory_store, asset, partition)
+        if not report:
+            session = label_interactively(factory_store, manifest, n, _fresh_seed() if seed is None else seed)
+            console.print(f"{len(session.records)} labels saved to {escape(session.path)}")
+        console.print(labels_report(factory_store, manifest))
+
+
+def _fresh_seed() -> int:
+    import secrets
+
+    return secrets.randbelow(2**31)
+
+
+@contextmanager
+def _inspection_errors() -> Iterator[None]:
+    """A sample that cannot be drawn (unknown asset, partition or category, no current version) says why and exits 2."""
+    from factory.inspection import InspectionError
+    from factory.store import UnsafePartitionKeyError
+
+    try:
+        yield
+    except (InspectionError, UnsafePartitionKeyError) as error:
+        console.print(f"[red]{escape(str(error))}[/]")
+        raise typer.Exit(2) from error
+
+
+@app.command()
 def models() -> None:
     """Convert the packaged SmolLM2-135M-Instruct GGUF to a cached HF folder (once per machine)."""
     from factory.models import ensure_smollm2
