@@ -46,22 +46,26 @@ class CategoryTagger(PipelineStep):
         self.model_folder, self.batch_size = str(model_folder), batch_size
         self.storage = storage  # factory.store.StorageOptions for a remote folder (endpoint, credentials)
         self._classifier: CategoryClassifier | None = None
-        self._scratch: tempfile.TemporaryDirectory | None = None
 
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
-        state["_classifier"] = state["_scratch"] = None  # loaded again inside the task
+        state["_classifier"] = None  # loaded again inside the task
         return state
 
     def classifier(self) -> CategoryClassifier:
         if self._classifier is None:
-            if self._scratch is None and not _is_local(self.model_folder):
-                self._scratch = tempfile.TemporaryDirectory(prefix="category-model-")
-            scratch = Path(self._scratch.name) if self._scratch else None
-            local = local_model_folder(self.model_folder, scratch, self.storage)
-            self._classifier = CategoryClassifier.load(local)
+            self._classifier = self._load()
             log.info("category tagger: %s classifier from %s", self._classifier.kind, self.model_folder)
         return self._classifier
+
+    def _load(self) -> CategoryClassifier:
+        """Loaded into memory; a remote folder's local copy is deleted at once. No temporary folder may outlive
+        the load: its finalizer, run by the garbage collector in a datatrove Ray pool worker, swallowed the
+        SIGTERM that stops the worker, and the worker hung."""
+        if _is_local(self.model_folder):
+            return CategoryClassifier.load(local_model_folder(self.model_folder))
+        with tempfile.TemporaryDirectory(prefix="category-model-") as scratch:
+            return CategoryClassifier.load(local_model_folder(self.model_folder, Path(scratch), self.storage))
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         batch: list[Document] = []

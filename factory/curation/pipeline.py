@@ -32,11 +32,12 @@ def _settings(section) -> dict:
 
 
 def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, tokenizer_path: str,
-                       category_model: str | None = None, storage: StorageOptions | None = None) -> list:
+                       category_model: str | None = None, store_options: StorageOptions | None = None) -> list:
     """The bad-input, extraction and filter steps (no reader, no writer), each with its exclusion writer.
 
-    With ``category_model`` (a category classifier's folder) every extracted document is tagged with its
-    category before the filters, so the kept documents and every filter's removals show what they hold.
+    With ``category_model`` (a category classifier's folder in the store, read with ``store_options``) every
+    extracted document is tagged with its category before the filters, so the kept documents and every
+    filter's removals show what they hold.
 
     Tokens are counted right after extraction (in the parallel tasks), so every removal table
     carries the token count of what was removed; the writer's counter recounts the kept text,
@@ -63,7 +64,7 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
     if category_model is not None:
         from factory.categories.tagging import CategoryTagger
 
-        steps.append(CategoryTagger(category_model, storage=storage))
+        steps.append(CategoryTagger(category_model, storage=store_options))
     if config.url_filter.enabled:
         url = config.url_filter
         steps.append(OfflineURLFilter(soft_word_threshold=url.soft_word_threshold, extra_domains=list(url.extra_domains) or None,
@@ -83,7 +84,8 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
 
 
 def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, version_folder: FolderSpec,
-                   tokenizer_path: str, storage: StorageOptions | None = None, category_model: str | None = None) -> list:
+                   tokenizer_path: str, storage: StorageOptions | None = None, category_model: str | None = None,
+                   store_options: StorageOptions | None = None) -> list:
     """The whole pipeline for ``len(files)`` tasks; ``tokenizer_path`` is a ``tokenizer.json`` (SmolLM2's)."""
     from datatrove.pipeline.tokens import TokensCounter
 
@@ -94,4 +96,4 @@ def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, v
                                max_page_bytes=config.max_page_bytes)
     writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
     clear, commit = ClearPart(version_folder, tables(REMOVAL_ORDER)), CommitPart(version_folder, tables(REMOVAL_ORDER), describe_metadata=True)
-    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, storage), TokensCounter(tokenizer_path), writer, commit]
+    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, store_options), TokensCounter(tokenizer_path), writer, commit]

@@ -77,7 +77,7 @@ def filter_chunk(
         if config.max_documents_per_file is not None and records is not None:
             records = min(records, config.max_documents_per_file * len(files))
         pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage,
-                                  category_model=model_uri(store, categories))
+                                  category_model=model_uri(store, categories), store_options=store.options.resolved())
         built = executor.build(pipeline, len(files), writer.logs_folder(), job_name=f"filtered-{dump}-{chunk}",
                                in_process=executor.runs_in_process(records))
         _run(built, what, files, storage)

@@ -268,7 +268,7 @@ def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[s
     for rows, counted in ((kept, count_tokens([r["text"] for r in kept])), (dropped, count_tokens([r["text"] for r in dropped]))):
         for row, tokens in zip(rows, counted):
             row["tokens"] = tokens
-    categories = tag_rows(kept, writer.inputs, writer.store.options)
+    categories = tag_rows(kept, writer.inputs, writer.store.options.resolved())
     stats = {
         "tokens_in": sum(g.prompt_tokens for g in generations), "tokens_out": sum(g.output_tokens for g in generations),
         "generation_s": round(generation_s, 3), "device": device, "backend": generator.backend, "accepted": len(kept),

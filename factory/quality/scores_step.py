@@ -67,7 +67,7 @@ def _run_scoring(store: Store, shards: list[str], model: str, writer, executor: 
     from factory.store.shard_writer import shard_writer
 
     pipeline = [ShardReader(store.folder(store.root), shards), ClearPart(writer.folder, [ATTRIBUTES]),
-                QualityScorer(model, storage=store.options), shard_writer(writer.folder, ATTRIBUTES, ATTRIBUTE_SCHEMA, attribute_row),
+                QualityScorer(model, storage=store.options.resolved()), shard_writer(writer.folder, ATTRIBUTES, ATTRIBUTE_SCHEMA, attribute_row),
                 CommitPart(writer.folder, [ATTRIBUTES])]
     stage = executor.build(pipeline, len(shards), writer.logs_folder("score"), job_name=f"quality-scores-{dump}",
                            in_process=executor.runs_in_process(documents))

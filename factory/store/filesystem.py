@@ -8,6 +8,8 @@ every datatrove task alike, since both get their options from here.
 
 from __future__ import annotations
 
+import dataclasses
+
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -32,6 +34,11 @@ class StorageOptions:
     key: str | None = None
     secret: str | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def resolved(self) -> StorageOptions:
+        """These options with the endpoint this process reads from the environment filled in: what a task on
+        another machine (a Ray or Slurm worker without FACTORY_S3_ENDPOINT) needs to reach the same store."""
+        return dataclasses.replace(self, endpoint_url=self.endpoint_url or settings.s3_endpoint())
 
     def for_protocol(self, protocol: str) -> dict[str, Any]:
         """fsspec options for ``protocol``. For S3: no listings cache (other writers change the bucket), the

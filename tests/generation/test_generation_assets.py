@@ -53,6 +53,9 @@ def test_two_recipes_materialize_behind_pipes_with_diversity_metadata_and_checks
         assert diversity["outputs"] == meta["count/accepted"].value
         assert 0.0 <= diversity["same_first_sentence_share"] <= 1.0 and 0 < diversity["distinct_2"] <= 1.0
         assert meta["samples"].value.startswith("**Sample 1**")
+        tagged = {r.data["category"]: r.data["documents"] for r in meta["categories"].records}
+        assert sum(tagged.values()) == meta["count/accepted"].value, "every kept output has a category"
+        assert "category_chart" in meta
         evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
         assert set(evaluations) == {"accepted_outputs", "diversity"}
         assert evaluations["accepted_outputs"].passed

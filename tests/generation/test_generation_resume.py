@@ -11,6 +11,7 @@ import textwrap
 
 import pytest
 
+from factory.categories.step import build_category_classifier
 from factory.faults import CRASH_ENV
 from factory.generation import load_recipe
 from factory.generation.checks import OutputChecks
@@ -36,6 +37,7 @@ CHILD = """
 def test_vllm_generation_killed_after_a_chunk_redoes_no_committed_chunk(vllm_resource, smollm2_dir, c4_docs, tmp_path):
     store = Store(str(tmp_path / "store"))
     write_source(store, c4_docs[:6])
+    build_category_classifier(store)  # an input of synthetic: committed first, so the kill counts chunk parts only
     log = tmp_path / "killed.log"
     with open(log, "w") as output:  # vLLM's own processes share the child's session and are killed with it
         child = subprocess.Popen([sys.executable, "-c", textwrap.dedent(CHILD), store.root_uri, str(smollm2_dir), DUMP],

@@ -6,6 +6,7 @@ A process of its own, because `assets.partitions` reads FACTORY_CHUNKS at import
 process may already have imported it with another value.
 
 It materializes, in process against $DAGSTER_HOME:
+- `category_classifier` (filtered tags every document with it);
 - `raw_crawl` + `filtered` for the crawl partitions given with --crawl (Dagster's key text, chunk|dump);
 - `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for one mix over a small `deduped[c4]`
   version written directly (the proxy end-to-end test's way), with the test-micro proxy.
@@ -65,6 +66,7 @@ def seed(crawl_partitions: list[str], shared_data: Path, mixes_dir: Path) -> lis
     keys = [crawl_partitions_def.get_partition_key_from_str(text) for text in crawl_partitions]
     dumps = sorted({key.keys_by_dimension["dump"] for key in keys})
     instance.add_dynamic_partitions("dumps", dumps)
+    done += run(defs, instance, "categories_job")  # filtered tags with it, as in the demo
     for key in keys:
         done += run(defs, instance, "crawl_job", key)
 
