@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from factory.categories.classifier import CategoryClassifier, ClassifierFolderError
 from factory.categories.dataset import LabelledPage
 from factory.categories.taxonomy import CATEGORIES
+from factory.store.filesystem import local_sha256
 
 MODEL_FILE = "model.bin"
 LABEL_PREFIX = "__label__"
@@ -91,7 +92,7 @@ class FastTextClassifier(CategoryClassifier):
         if not path.exists():
             raise ClassifierFolderError(
                 f"{path} not found: the classifier folder {folder} is incomplete; save it again")
-        sha256 = _file_sha256(path)
+        sha256 = local_sha256(path)
         if sha256 != metadata["sha256"]:
             raise ClassifierFolderError(f"{path} has SHA-256 {sha256[:12]}, {folder}/classifier.json expects "
                                         f"{metadata['sha256'][:12]}: the folder mixes two models; save it again")
@@ -112,7 +113,7 @@ def train_fasttext(pages: Sequence[LabelledPage], settings: FastTextSettings) ->
                 dim=settings.dim, minCount=settings.min_count, bucket=settings.bucket, seed=settings.seed,
                 thread=1, verbose=0)
         model.save_model(str(Path(scratch) / MODEL_FILE))  # hashed as saved: the identity is the file's content
-        sha256 = _file_sha256(Path(scratch) / MODEL_FILE)
+        sha256 = local_sha256(Path(scratch) / MODEL_FILE)
     training = {"pages": len(pages), "pages_by_category": dict(sorted(Counter(p.category for p in pages).items())),
                 "lines": len(lines), "data_sha256": hashlib.sha256("\n".join(lines).encode()).hexdigest()}
     return FastTextClassifier(model, settings, training, sha256)
@@ -157,7 +158,3 @@ def _zero_filled_allocations() -> Iterator[None]:
     finally:
         if mallopt is not None:
             mallopt(M_PERTURB, 0)
-
-
-def _file_sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()

@@ -12,7 +12,6 @@ cache by version: a second store (every test's) copies them instead of training 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -25,9 +24,9 @@ from typing import Any
 from filelock import FileLock
 
 from factory import settings
+from factory.quality.labelled_sets import labelled_source
 from factory.steps import StepResult, reuse_committed
 from factory.store import Manifest, Store
-from factory.store.manifest import SourceFile
 
 log = logging.getLogger(__name__)
 ASSET = "category_classifier"
@@ -125,12 +124,3 @@ def _distribution(pages) -> dict[str, int]:
     for page in pages:
         counts[page.category] = counts.get(page.category, 0) + 1
     return dict(sorted(counts.items()))
-
-
-def labelled_source(name: str, path: Path) -> SourceFile:
-    """A labelled file as a source: by its configured name (not where this machine keeps it) and its content."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 24):
-            digest.update(block)
-    return SourceFile(url=name, size=path.stat().st_size, checksum=f"sha256:{digest.hexdigest()[:16]}", format="jsonl")

@@ -8,7 +8,6 @@ The classifiers (quality, categories) and semantic dedup all embed through :clas
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import zipfile
 from collections.abc import Iterator, Sequence
@@ -20,6 +19,7 @@ from filelock import FileLock
 
 from factory import settings
 from factory.models.identity import model_identity
+from factory.store.filesystem import local_sha256
 
 MODEL_NAME = "all-MiniLM-L6-v2"
 PACKAGE = "all_minilm_l6_v2"
@@ -43,7 +43,7 @@ def package_zip() -> Path:
 def default_model_folder(cache: Path | None = None) -> Path:
     """The extracted model folder, extracted on first use; a new zip (new weights) gets a new folder."""
     archive = package_zip()
-    digest = _file_digest(archive)[:12]
+    digest = local_sha256(archive)[:12]
     folder = (cache or settings.cache_dir()) / "models" / f"{MODEL_NAME}-{digest}"
     if (folder / "model.safetensors").exists():
         return folder
@@ -97,11 +97,3 @@ class Embedder:
 def _batches(texts: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for start in range(0, len(texts), size):
         yield texts[start:start + size]
-
-
-def _file_digest(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 24):
-            digest.update(block)
-    return digest.hexdigest()

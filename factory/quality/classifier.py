@@ -28,6 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from factory.quality.metrics import MAX_SCORE
+from factory.store.filesystem import local_sha256
 
 CONFIG_FILE = "classifier.json"
 FORMAT = 1
@@ -97,7 +98,7 @@ class QualityClassifier(ABC):
     def save(self, folder: str | Path) -> Path:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        files = {name: _sha256(folder / name) for name in self._write_weights(folder)}
+        files = {name: local_sha256(folder / name) for name in self._write_weights(folder)}
         self._weights_sha256 = hashlib.sha256(json.dumps(files, sort_keys=True).encode()).hexdigest()
         description = {"format": FORMAT, "config": self.config.model_dump(), **self._identity_extra(),
                        "trained_on": self.trained_on, "files": files}
@@ -178,7 +179,7 @@ def load_classifier(folder: str | Path) -> QualityClassifier:
                                   "retrain the classifier")
     config = ClassifierConfig(**description["config"])
     for name, digest in description["files"].items():
-        if not (folder / name).exists() or _sha256(folder / name) != digest:
+        if not (folder / name).exists() or local_sha256(folder / name) != digest:
             raise ClassifierLoadError(f"{folder / name} is missing or does not match its SHA-256 in {CONFIG_FILE}: "
                                       "copy the whole folder again, or retrain")
     if config.kind == "embedding":
@@ -206,11 +207,3 @@ def _load_embedding(folder: Path, config: ClassifierConfig, description: dict[st
             f"{here.get('name')} (sha256 {str(here.get('sha256'))[:12]}): install the model it was trained with, "
             "or retrain")
     return classifier
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(1 << 20):
-            digest.update(block)
-    return digest.hexdigest()

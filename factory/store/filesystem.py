@@ -9,7 +9,7 @@ every datatrove task alike, since both get their options from here.
 from __future__ import annotations
 
 import dataclasses
-
+import hashlib
 import os
 import uuid
 from dataclasses import dataclass, field
@@ -90,6 +90,15 @@ def _with_retry_defaults(config_kwargs: dict[str, Any]) -> dict[str, Any]:
         defaults["total_max_attempts"] = S3_MAX_ATTEMPTS
     retries = {**defaults, **given}
     return {**config_kwargs, "retries": retries} if retries else dict(config_kwargs)
+
+
+def local_sha256(path) -> str:
+    """SHA-256 of a local file, read in blocks (models and labelled sets are hashed into versions by content)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(1 << 24):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def protocol_of(uri: str) -> str:
