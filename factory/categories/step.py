@@ -24,7 +24,6 @@ from typing import Any
 from filelock import FileLock
 
 from factory import settings
-from factory.quality.labelled_sets import labelled_source
 from factory.steps import StepResult, reuse_committed
 from factory.store import Manifest, Store
 
@@ -60,6 +59,8 @@ def build_category_classifier(store: Store, config: CategoryConfig | None = None
     if not pages.is_file():
         raise FileNotFoundError(f"category classifier: labelled pages {pages} not found; point labelled_data in "
                                 "factory.yaml (or FACTORY_LABELLED_DATA) at the folder holding weborganizer/")
+    from factory.quality.labelled_sets import labelled_source  # lazily: factory.quality imports generation, which tags
+
     writer = store.writer(ASSET, None, code_version=CODE_VERSION, config=config.to_dict(), sources=[labelled_source(config.labelled_pages, pages)],
                           run_id=run_id)
     if reused := reuse_committed(store, writer):
