@@ -43,7 +43,7 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
     factory_store = store.get()
     result = curation.filter_chunk(
         factory_store, part.dump, part.chunk, curation_settings.get_config(), executor.get_spec(),
-        run_id=context.run_id, storage=store.storage_options(),
+        run_id=context.run_id, storage=store.storage_options(), filters=curation_settings.filters,
     )
     manifest = result.manifest
     counts = manifest.counts

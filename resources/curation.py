@@ -13,6 +13,7 @@ from pathlib import Path
 from pydantic import Field
 
 from factory.curation.config import CurationConfig, CurationConfigError
+from factory.curation.fast_filters import IMPLEMENTATIONS
 from factory.dedup.config import DedupConfig, DedupConfigError
 from factory.settings import env_int
 from resources.checked import CheckedResource
@@ -24,11 +25,15 @@ class CurationResource(CheckedResource):
     config_file: str | None = Field(default=None, description="YAML/JSON of overrides; default FACTORY_CURATION_CONFIG")
     overrides_json: str = Field(default="", description='JSON overrides, e.g. {"curation": {"extractor": "resiliparse"}}')
     extractor: str | None = Field(default=None, description="trafilatura (FineWeb) or resiliparse (faster)")
+    filters: str = Field(default="fast", description="Gopher/C4/FineWeb filter code: fast (same decisions as datatrove's, "
+                                                      "several times faster) or datatrove; operational, not in the version")
     max_documents_per_file: int | None = Field(default=None, description=f"cap on records read from each crawl file; default {MAX_DOCS_ENV}")
     drift_band: float = Field(default=0.25, description="allowed |removal rate - mean of other partitions| per filter")
     drift_min_documents: int = Field(default=50, description="partitions with fewer documents in are not compared")
 
     def check_config(self) -> None:
+        if self.filters not in IMPLEMENTATIONS:
+            raise ValueError(f"filters must be one of {IMPLEMENTATIONS}, got {self.filters!r}")
         if not 0.0 <= self.drift_band <= 1.0:
             raise ValueError(f"drift_band must be a removal-rate difference in [0, 1], got {self.drift_band}")
         if self.drift_min_documents < 0:

@@ -32,8 +32,12 @@ def _settings(section) -> dict:
 
 
 def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, tokenizer_path: str,
-                       category_model: str | None = None, store_options: StorageOptions | None = None) -> list:
+                       category_model: str | None = None, store_options: StorageOptions | None = None,
+                       filters: str = "fast") -> list:
     """The bad-input, extraction and filter steps (no reader, no writer), each with its exclusion writer.
+
+    ``filters`` picks the Gopher/C4/FineWeb implementations: "fast" (the factory's, the default) or
+    "datatrove"; both make the same decisions (``tests/curation/test_fast_filters.py``).
 
     With ``category_model`` (a category classifier's folder in the store, read with ``store_options``) every
     extracted document is tagged with its category before the filters, so the kept documents and every
@@ -43,15 +47,10 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
     carries the token count of what was removed; the writer's counter recounts the kept text,
     which the C4 filter may have shortened.
     """
-    from datatrove.pipeline.filters import (
-        C4QualityFilter,
-        FineWebQualityFilter,
-        GopherQualityFilter,
-        GopherRepetitionFilter,
-    )
     from datatrove.pipeline.tokens import TokensCounter
 
     from factory.curation.extraction import HtmlExtractor
+    from factory.curation.fast_filters import filter_classes
     from factory.curation.offline import OfflineLanguageFilter, OfflineURLFilter
     from factory.store.shard_writer import shard_writer
 
@@ -72,20 +71,16 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
     if config.language.enabled:
         steps.append(OfflineLanguageFilter(list(config.language.languages), config.language.language_threshold,
                                            exclusion_writer=excluded("language")))
-    if config.gopher_repetition.enabled:
-        steps.append(GopherRepetitionFilter(**_settings(config.gopher_repetition), exclusion_writer=excluded("gopher_repetition")))
-    if config.gopher_quality.enabled:
-        steps.append(GopherQualityFilter(**_settings(config.gopher_quality), exclusion_writer=excluded("gopher_quality")))
-    if config.c4_quality.enabled:
-        steps.append(C4QualityFilter(**_settings(config.c4_quality), exclusion_writer=excluded("c4_quality")))
-    if config.fineweb_quality.enabled:
-        steps.append(FineWebQualityFilter(**_settings(config.fineweb_quality), exclusion_writer=excluded("fineweb_quality")))
+    for name, filter_class in filter_classes(filters).items():
+        section = getattr(config, name)
+        if section.enabled:
+            steps.append(filter_class(**_settings(section), exclusion_writer=excluded(name)))
     return steps
 
 
 def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, version_folder: FolderSpec,
                    tokenizer_path: str, storage: StorageOptions | None = None, category_model: str | None = None,
-                   store_options: StorageOptions | None = None) -> list:
+                   store_options: StorageOptions | None = None, filters: str = "fast") -> list:
     """The whole pipeline for ``len(files)`` tasks; ``tokenizer_path`` is a ``tokenizer.json`` (SmolLM2's)."""
     from datatrove.pipeline.tokens import TokensCounter
 
@@ -96,4 +91,4 @@ def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, v
                                max_page_bytes=config.max_page_bytes)
     writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
     clear, commit = ClearPart(version_folder, tables(REMOVAL_ORDER)), CommitPart(version_folder, tables(REMOVAL_ORDER), describe_metadata=True)
-    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, store_options), TokensCounter(tokenizer_path), writer, commit]
+    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, store_options, filters), TokensCounter(tokenizer_path), writer, commit]

@@ -57,7 +57,10 @@ def filter_chunk(
     executor: ExecutorSpec | None = None,
     run_id: str | None = None,
     storage: StorageOptions | None = None,
+    filters: str = "fast",
 ) -> StepResult:
+    """``filters``: the Gopher/C4/FineWeb implementation, "fast" or "datatrove". Operational, like the
+    executor: both make the same decisions, so it is recorded in the manifest but not in the version."""
     executor = executor or ExecutorSpec()
     partition = {"dump": dump, "chunk": chunk}
     raw = store.require_current(RAW_CRAWL, partition)
@@ -67,7 +70,7 @@ def filter_chunk(
     writer = store.writer(
         ASSET, partition, code_version=CODE_VERSION, inputs=[store.input_ref(raw), store.input_ref(categories)],
         config={**config.to_dict(), "tokenizer": tokenizer_identity(ensure_smollm2())},  # it counts every token
-        operational={**executor.operational(), "tasks": len(files)}, run_id=run_id,
+        operational={**executor.operational(), "tasks": len(files), "filters": filters}, run_id=run_id,
     )
     if reused := reuse_committed(store, writer):
         log.info("filtered %s/%s: reusing %s", dump, chunk, reused.manifest.version)
@@ -77,7 +80,8 @@ def filter_chunk(
         if config.max_documents_per_file is not None and records is not None:
             records = min(records, config.max_documents_per_file * len(files))
         pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage,
-                                  category_model=model_uri(store, categories), store_options=store.options.resolved())
+                                  category_model=model_uri(store, categories), store_options=store.options.resolved(),
+                                  filters=filters)
         built = executor.build(pipeline, len(files), writer.logs_folder(), job_name=f"filtered-{dump}-{chunk}",
                                in_process=executor.runs_in_process(records))
         _run(built, what, files, storage)

@@ -1,0 +1,73 @@
+"""Run datatrove's filters and the fast ones side by side on the same texts and list every difference."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+
+from datatrove.data import Document
+
+from factory.curation.config import CurationConfig
+from factory.curation.fast_filters import filter_classes
+
+NAMES = ("gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality")
+
+
+def settings(config: CurationConfig, name: str) -> dict:
+    return {key: value for key, value in dataclasses.asdict(getattr(config, name)).items() if key != "enabled"}
+
+
+class SideBySide:
+    """Both implementations of the four filters, built with ``config``'s settings."""
+
+    def __init__(self, config: CurationConfig | None = None):
+        config = config or CurationConfig()
+        datatrove_in_steady_state()
+        self.pairs = {name: (filter_classes("datatrove")[name](**settings(config, name)),
+                             filter_classes("fast")[name](**settings(config, name))) for name in NAMES}
+
+    def differences(self, source: str, text: str) -> list[str]:
+        """Each filter on ``text``, then FineWeb again on C4's shortened text when C4 keeps it (as in the pipeline)."""
+        found = []
+        for name, (reference, fast) in self.pairs.items():
+            found += self._compare(f"{source} [{name}]", reference, fast, text)
+        reference_c4, fast_c4 = Document(text=text, id="c4"), Document(text=text, id="c4")
+        kept = _decision(self.pairs["c4_quality"][0].filter(reference_c4))[0]
+        self.pairs["c4_quality"][1].filter(fast_c4)  # both count their line statistics again
+        if kept:
+            found += self._compare(f"{source} [fineweb_quality after c4]", *self.pairs["fineweb_quality"], reference_c4.text)
+        return found
+
+    def stats_differences(self) -> list[str]:
+        """The statistics the filters counted themselves (C4's per-line counts), compared."""
+        return [f"[{name}] stats {reference.stats.to_dict()} != {fast.stats.to_dict()}"
+                for name, (reference, fast) in self.pairs.items() if reference.stats.to_dict() != fast.stats.to_dict()]
+
+    @staticmethod
+    def _compare(where: str, reference, fast, text: str) -> list[str]:
+        expected_doc, fast_doc = Document(text=text, id="x"), Document(text=text, id="x")
+        expected, got = _decision(reference.filter(expected_doc)), _decision(fast.filter(fast_doc))
+        if expected != got:
+            return [f"{where}: datatrove {expected}, fast {got}"]
+        if expected_doc.text != fast_doc.text:
+            return [f"{where}: same decision {expected} but the kept text differs"]
+        return []
+
+
+def datatrove_in_steady_state() -> None:
+    """Put datatrove's word splitter in the state it is in for all but the first text of a process holding the token
+    IS_ALPHA (see ``factory.curation.fast_filters.words.IS_ALPHA_TEXT``): from then on it deletes the string."""
+    from datatrove.utils.text import split_into_words
+
+    split_into_words("IS_ALPHA")
+    split_into_words("IS_ALPHA")
+
+
+def _decision(result) -> tuple[bool, str | None]:
+    return (result[0], result[1]) if isinstance(result, tuple) else (bool(result), None)
+
+
+def all_differences(texts: Iterable[tuple[str, str]], config: CurationConfig | None = None) -> list[str]:
+    side_by_side = SideBySide(config)
+    found = [difference for source, text in texts for difference in side_by_side.differences(source, text)]
+    return found + side_by_side.stats_differences()
