@@ -4,7 +4,7 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export HF_DATASETS_OFFLINE := 1
 
-.PHONY: install demo test ui lint clean
+.PHONY: install demo test bench ui lint clean
 
 $(STAMP): pyproject.toml constraints/cpu.txt scripts/install.sh
 	VENV=$(VENV) bash scripts/install.sh
@@ -17,6 +17,9 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(VENV)/bin/python -m pytest -q
+
+bench: $(STAMP)
+	$(VENV)/bin/python bench/suite.py
 
 ui: $(STAMP)
 	$(VENV)/bin/factory ui

@@ -29,6 +29,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from measure import figure, ratio  # noqa: E402
+
 log = logging.getLogger("bench.curation")
 REPO = Path(__file__).resolve().parents[1]
 WEBORGANIZER = REPO.parent / "shared" / "data" / "classification" / "weborganizer" / "weborganizer_examples.jsonl.gz"
@@ -121,7 +124,7 @@ def run_dagster(work: Path, crawl: Path, workers: int) -> dict:
     started, cpu_started = time.perf_counter(), cpu_seconds()
     result = materialize([filtered], partition_key=MultiPartitionKey({"dump": DUMP, "chunk": chunk}), instance=instance,
                          resources={"store": StoreResource(root=str(store_root)), "curation_settings": CurationResource(),
-                                    "executor": ExecutorResource(workers=workers)})
+                                    "executor": ExecutorResource(workers=workers, in_process_below_documents=0)})
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     assert result.success, "the Dagster run failed"
     manifest = store.require_current("filtered", {"dump": DUMP, "chunk": chunk})
@@ -142,12 +145,21 @@ def run_plain(work: Path, crawl: Path, workers: int, tasks: int) -> dict:
     out = Path(tempfile.mkdtemp(dir=work, prefix="plain-"))
     files = [CrawlInput(str(path), "warc") for path in sorted((crawl / DUMP).glob("*.warc.gz"))]
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    executor = LocalPipelineExecutor(build_pipeline(CurationConfig(), files, DUMP, str(out), tokenizer_path()), tasks=tasks,
-                                     workers=workers, logging_dir=str(out / "logs"))
+    pipeline = build_pipeline(CurationConfig(), files, DUMP, str(out), tokenizer_path(), category_model=category_model(work))
+    executor = LocalPipelineExecutor(pipeline, tasks=tasks, workers=workers, logging_dir=str(out / "logs"))
     executor.run()
     seconds, cpu = time.perf_counter() - started, cpu_seconds() - cpu_started
     kept = sum(pq.ParquetFile(path).metadata.num_rows for path in (out / "documents").glob("*.parquet"))
     return {"seconds": seconds, "cpu_seconds": cpu, "documents": kept}
+
+
+def category_model(work: Path) -> str:
+    """The default category classifier's folder, as `filtered` tags with it (trained once, then from the cache)."""
+    from factory.categories.step import category_classifier, model_uri
+    from factory.store import Store
+
+    store = Store(str(work / "category-store"))
+    return model_uri(store, category_classifier(store))
 
 
 def run_in_subprocess(kind: str, work: Path, crawl: Path) -> dict:
@@ -250,6 +262,138 @@ def kept_duplicates(store, manifest, removed: list[dict]) -> dict[str, str]:
     return found
 
 
+# -- the parts of `make bench` (bench/suite.py): repeated runs, medians, ratios from the same repeat ---------------
+def measure_filtered(work: Path, docs: int = 400, repeats: int = 3, workers: int = 2) -> dict:
+    """`filtered` through Dagster against the same pipeline as a plain script, interleaved, in docs/s/core."""
+    crawl = work / "filtered-crawl"
+    write_warcs(load_pages(docs), crawl / DUMP, workers)
+    dagster, plain = [], []
+    for _ in range(repeats):
+        dagster_run = run_dagster(work, crawl, workers)
+        plain_run = run_plain(work, crawl, workers, dagster_run["tasks"])
+        dagster.append(docs / dagster_run["seconds"] / workers)
+        plain.append(docs / plain_run["seconds"] / workers)
+    return {"figures": {"dagster_docs_per_second_per_core": figure(dagster, "docs/s/core", 1),
+                        "script_docs_per_second_per_core": figure(plain, "docs/s/core", 1)},
+            "ratios": {"dagster_over_script_docs_per_second": ratio(dagster, plain)},
+            "notes": {"documents": docs, "workers": workers, "tasks": workers,
+                      "input": "WebOrganizer pages wrapped as HTML in WARC files; wall clock with every core"}}
+
+
+def measure_extraction(work: Path, docs: int = 400, repeats: int = 3) -> dict:
+    """trafilatura against resiliparse: reader + extraction only, one task on one core."""
+    crawl = work / "extraction-crawl"
+    write_warcs(load_pages(docs), crawl / DUMP, 1)
+    rates: dict[str, list[float]] = {"trafilatura": [], "resiliparse": []}
+    for _ in range(repeats):
+        for extractor in rates:
+            run = run_extraction(crawl, work, extractor)
+            rates[extractor].append(docs / run["seconds"])
+    return {"figures": {f"{name}_docs_per_second_per_core": figure(values, "docs/s/core", 1) for name, values in rates.items()},
+            "ratios": {"resiliparse_over_trafilatura_docs_per_second": ratio(rates["resiliparse"], rates["trafilatura"])},
+            "notes": {"documents": docs}}
+
+
+def measure_chain(work: Path, docs: int = 1000, repeats: int = 3, workers: int = 2) -> dict:
+    """raw_crawl -> filtered -> deduped on WARC files, in MB of WARC per second per core (wall clock, every core)."""
+    from factory.curation import CurationConfig, ExecutorSpec, filter_chunk
+    from factory.dedup import DedupConfig, dedup_dump
+
+    crawl = work / "chain-crawl"
+    write_warcs(load_pages(docs, skip=2000), crawl / DUMP, workers)
+    megabytes = sum(path.stat().st_size for path in (crawl / DUMP).glob("*.warc.gz")) / 1e6
+    executor = ExecutorSpec(workers=workers, in_process_below_documents=0)
+    seconds, kept = [], []
+    for repeat in range(repeats):
+        started = time.perf_counter()
+        store, chunk = index_bench_chunk(work / f"chain-store-{repeat}", crawl)
+        filter_chunk(store, DUMP, chunk, CurationConfig(), executor)
+        manifest = dedup_dump(store, DUMP, [chunk], DedupConfig(), executor).manifest
+        seconds.append(time.perf_counter() - started)
+        kept.append(manifest.counts["documents"])
+    return {"figures": {"raw_to_deduped_mb_per_second_per_core": figure([megabytes / s / workers for s in seconds], "MB WARC/s/core"),
+                        "raw_to_deduped_docs_per_second_per_core": figure([docs / s / workers for s in seconds], "docs/s/core", 1)},
+            "notes": {"documents": docs, "warc_megabytes": round(megabytes, 2), "workers": workers, "kept_after_dedup": kept,
+                      "steps": "raw_crawl (index) + filtered (extraction, category tag, all filters, token counts) + deduped",
+                      "pages": "WebOrganizer text wrapped in minimal HTML (about 2 KB gzipped each; a Common Crawl "
+                               "response record is several times larger, so MB/s here understates a real WARC's)"}}
+
+
+STRENGTHS = {"light": 0.9, "medium": 0.75, "heavy": 0.55}  # target word 5-gram Jaccard of each planted copy
+
+
+def measure_dedup(work: Path, originals: int = 1500, copies: int = 300, repeats: int = 3) -> dict:
+    """MinHash dedup on real pages plus planted near-duplicates at three edit strengths: docs/s, recall (planted
+    pairs merged), precision (removals merged with a true near-duplicate) and the peak memory of the dedup."""
+    pages = load_pages(originals, skip=6000)
+    docs = [(f"page-{i}", row["text"]) for i, row in enumerate(pages) if len(row["text"].split()) >= 100]
+    figures: dict = {}
+    for strength, target in STRENGTHS.items():
+        rates, recalls, precisions, memories = [], [], [], []
+        for repeat in range(repeats):
+            run = _planted_dedup_run(work / f"dedup-{strength}-{repeat}", docs, docs[:copies], target, seed=repeat)
+            rates.append(run["docs_per_second"])
+            recalls.append(run["recall"])
+            precisions.append(run["precision"])
+            memories.append(run["peak_memory_mb"])
+        figures[f"{strength}_docs_per_second"] = figure(rates, "docs/s", 1)
+        figures[f"{strength}_recall"] = figure(recalls, "fraction", 4)
+        figures[f"{strength}_precision"] = figure(precisions, "fraction", 4)
+        figures[f"{strength}_peak_memory_mb"] = figure(memories, "MB", 1)
+    return {"figures": figures, "notes": {"originals": len(docs), "copies_per_strength": copies,
+                                          "target_jaccard": STRENGTHS, "settings": "5-grams, 14 buckets x 8 hashes (FineWeb)",
+                                          "peak_memory": "largest resident set of the dedup's own process or its workers",
+                                          "precision": "removed documents whose kept duplicate shares >= 50% of their word 5-grams"}}
+
+
+def _planted_dedup_run(folder: Path, docs: list, originals: list, target: float, seed: int) -> dict:
+    """Plant one copy of each of ``originals`` at ``target``, pass all through `filtered` with no filter, then dedup
+    in a fresh process (so its peak memory is the dedup's own) and score what it removed."""
+    import subprocess
+
+    from factory.crawl import parse_source
+    from factory.crawl.index import index_chunk
+    from factory.curation import FILTER_ORDER, CurationConfig, filter_chunk
+    from factory.dedup.planted import jaccard, plant_pairs
+    from factory.store import Store
+
+    pairs = plant_pairs(originals, [target], seed=seed)
+    crawl = folder / "crawl" / "planted"
+    crawl.mkdir(parents=True)
+    texts = dict(docs) | {p.copy_id: p.copy_text for p in pairs}
+    with gzip.open(crawl / "pages.jsonl.gz", "wt") as handle:
+        for doc_id, text in texts.items():
+            handle.write(json.dumps({"id": doc_id, "url": f"https://example.org/{doc_id}", "text": text}) + "\n")
+    store = Store(str(folder / "store"))
+    index_chunk(store, parse_source(str(folder / "crawl")), "planted", "000", 1)
+    filter_chunk(store, "planted", "000", CurationConfig.from_overrides({n: {"enabled": False} for n in FILTER_ORDER if n != "extraction"}))
+    output = subprocess.run([sys.executable, __file__, "--dedup-run", str(folder / "store")], check=True, capture_output=True, text=True)
+    run = json.loads(output.stdout.strip().splitlines()[-1])
+    manifest = store.require_current("deduped", {"dump": "planted"})
+    kept = {row["id"] for row in store.read_table(manifest, "documents").select(["id"]).to_pylist()}
+    removed = store.read_table(manifest, "removed/minhash").to_pylist() + store.read_table(manifest, "removed/exact").to_pylist()
+    duplicate_of = kept_duplicates(store, manifest, removed)
+    # A planted pair is found when exactly one of the two survives; a removal is right when the document it was
+    # merged with shares at least half its word 5-grams (real near-duplicates among the pages count as right).
+    found = sum((p.copy_id in kept) != (p.original_id in kept) for p in pairs)
+    right = sum(jaccard(texts[row["id"]], texts[duplicate_of[row["id"]]]) >= 0.5 for row in removed if row["id"] in duplicate_of)
+    return {"docs_per_second": run["docs_per_second"], "peak_memory_mb": run["peak_memory_mb"], "recall": found / len(pairs),
+            "precision": right / len(removed) if removed else 1.0}
+
+
+def dedup_run(store_root: Path) -> dict:
+    """`deduped` of the planted dump, alone in this process: its documents/s and peak memory (this process and the
+    datatrove workers it waited for)."""
+    from factory.dedup import DedupConfig, dedup_dump
+    from factory.store import Store
+
+    started = time.perf_counter()
+    manifest = dedup_dump(Store(str(store_root)), "planted", ["000"], DedupConfig()).manifest
+    seconds = time.perf_counter() - started
+    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    return {"docs_per_second": manifest.counts["documents_in"] / seconds, "peak_memory_mb": peak / 1024}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=5000)
@@ -261,10 +405,17 @@ def main() -> None:
     parser.add_argument("--parts", default="filtered,extraction,dedup,cpu",
                         help="which figures to (re)measure; the others are kept from an existing results file")
     parser.add_argument("--one", choices=("dagster", "plain"), help=argparse.SUPPRESS)  # internal: one run, JSON out
+    parser.add_argument("--dedup-run", help=argparse.SUPPRESS)  # internal: one planted dedup, JSON out
     parser.add_argument("--crawl", help=argparse.SUPPRESS)
     parser.add_argument("--work", help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s: %(message)s")
+    if args.dedup_run:
+        from factory import settings
+
+        settings.set_offline_defaults()
+        sys.stdout.write(json.dumps(dedup_run(Path(args.dedup_run))) + "\n")
+        return
     if args.one:
         from factory import settings
 

@@ -66,6 +66,55 @@ def measure(name: str, make_generator, requests) -> dict:
     return result
 
 
+def measure_backends(docs: int = 12, max_tokens: int = 64, repeats: int = 3, backends: str = "vllm,openai,transformers",
+                     batch_size: int = 8, concurrency: int = 32) -> dict:
+    """For `make bench` (bench/suite.py): each backend loaded once, then ``repeats`` generate calls on different
+    prompts of the same recipe and model (no prefix reused across repeats); output tokens/s per call."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from measure import figure
+
+    from factory import settings
+
+    settings.set_offline_defaults()
+    from factory.generation import GeneratorConfig, load_generator
+    from factory.generation.server import vllm_server
+    from factory.models import ensure_smollm2
+
+    model = str(ensure_smollm2())
+    data = REPO.parent / "shared/data/web/olmo_c4/c4-sample.00000-of-00001.json.gz"
+    requests = load_prompts(data, docs * repeats, "finephrase_faq", max_tokens)
+    batches = [requests[i::repeats] for i in range(repeats)]
+    figures, notes = {}, {"model": "SmolLM2-135M-Instruct (Q4_1 GGUF dequantized, float32)", "prompts_per_call": docs,
+                          "max_tokens": max_tokens, "recipe": "finephrase_faq", "load_seconds": {}}
+
+    def run(label: str, make_generator) -> None:
+        started = time.time()
+        generator = make_generator()
+        notes["load_seconds"][label] = round(time.time() - started, 1)
+        try:
+            rates = []
+            for batch in batches:
+                started = time.time()
+                outputs = generator.generate(batch)
+                rates.append(sum(o.output_tokens for o in outputs) / (time.time() - started))
+            notes.setdefault("device", generator.device_type)
+        finally:
+            generator.close()
+        figures[f"{label}_output_tokens_per_second"] = figure(rates, "tokens/s", 1)
+
+    for backend in backends.split(","):
+        if backend == "openai":
+            with vllm_server(model) as base_url:
+                config = GeneratorConfig(backend="openai", model=model, base_url=base_url, concurrency=concurrency)
+                run("vllm_server_openai", lambda: load_generator(config))
+        else:
+            config = GeneratorConfig(backend=backend, model=model, batch_size=batch_size)
+            run("vllm_in_process" if backend == "vllm" else "transformers", lambda config=config: load_generator(config))
+    return {"figures": figures, "notes": notes}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--backends", default="vllm,openai,transformers")

@@ -46,6 +46,18 @@ def measure(name: str, steps: int, device: str, overrides: dict) -> dict:
     }
 
 
+def measure_cpu(repeats: int = 3, steps: int = 20, threads: int = 2) -> dict:
+    """For `make bench` (bench/suite.py): training tokens/s of the demo's proxy config, ``repeats`` runs."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from measure import figure
+
+    runs = [measure("decide-cpu", steps, "cpu", {"threads": threads}) for _ in range(repeats)]
+    return {"figures": {"decide_cpu_tokens_per_second": figure([r["tokens_per_s"] for r in runs], "tokens/s", 1)},
+            "notes": {"config": "decide-cpu (the demo's proxy)", "params": runs[0]["params"], "steps": steps,
+                      "batch_tokens": runs[0]["batch_tokens"], "threads": threads,
+                      "mfu": "measured on a GPU only (bench/training.py --mode gpu): no GPU here"}}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mode", choices=["cpu", "gpu"], default="cpu")

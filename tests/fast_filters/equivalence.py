@@ -30,12 +30,10 @@ class SideBySide:
         """Each filter on ``text``, then FineWeb again on C4's shortened text when C4 keeps it (as in the pipeline)."""
         found = []
         for name, (reference, fast) in self.pairs.items():
-            found += self._compare(f"{source} [{name}]", reference, fast, text)
-        reference_c4, fast_c4 = Document(text=text, id="c4"), Document(text=text, id="c4")
-        kept = _decision(self.pairs["c4_quality"][0].filter(reference_c4))[0]
-        self.pairs["c4_quality"][1].filter(fast_c4)  # both count their line statistics again
-        if kept:
-            found += self._compare(f"{source} [fineweb_quality after c4]", *self.pairs["fineweb_quality"], reference_c4.text)
+            found_here, kept_text = self._compare(f"{source} [{name}]", reference, fast, text)
+            found += found_here
+            if name == "c4_quality" and kept_text is not None and kept_text != text:
+                found += self._compare(f"{source} [fineweb_quality after c4]", *self.pairs["fineweb_quality"], kept_text)[0]
         return found
 
     def stats_differences(self) -> list[str]:
@@ -44,14 +42,16 @@ class SideBySide:
                 for name, (reference, fast) in self.pairs.items() if reference.stats.to_dict() != fast.stats.to_dict()]
 
     @staticmethod
-    def _compare(where: str, reference, fast, text: str) -> list[str]:
+    def _compare(where: str, reference, fast, text: str) -> tuple[list[str], str | None]:
+        """The differences, and the text datatrove's filter keeps (None when it drops the document)."""
         expected_doc, fast_doc = Document(text=text, id="x"), Document(text=text, id="x")
         expected, got = _decision(reference.filter(expected_doc)), _decision(fast.filter(fast_doc))
+        kept_text = expected_doc.text if expected[0] else None
         if expected != got:
-            return [f"{where}: datatrove {expected}, fast {got}"]
+            return [f"{where}: datatrove {expected}, fast {got}"], kept_text
         if expected_doc.text != fast_doc.text:
-            return [f"{where}: same decision {expected} but the kept text differs"]
-        return []
+            return [f"{where}: same decision {expected} but the kept text differs"], kept_text
+        return [], kept_text
 
 
 def datatrove_in_steady_state() -> None:
