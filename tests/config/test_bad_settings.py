@@ -32,6 +32,8 @@ BAD_RESOURCES = {
                               ["resources.curation_settings", "language.language_threshold", "[0, 1]", "1.5"]),
     "threshold of the wrong type": ({"curation_settings": overrides({"curation": {"language": {"language_threshold": "high"}}})},
                                     ["resources.curation_settings", "wrong type", "language_threshold", "high"]),
+    "unknown filter implementation": ({"curation_settings": {"filters": "rust"}},
+                                      ["resources.curation_settings", "filters", "'rust'", "fast", "datatrove"]),
     "unknown extractor": ({"curation_settings": {"extractor": "lynx"}},
                           ["resources.curation_settings", "extractor", "lynx", "trafilatura"]),
     "dedup setting out of range": ({"curation_settings": overrides({"dedup": {"num_buckets": 0}})},
