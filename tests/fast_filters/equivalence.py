@@ -27,13 +27,14 @@ class SideBySide:
                              filter_classes("fast")[name](**settings(config, name))) for name in NAMES}
 
     def differences(self, source: str, text: str) -> list[str]:
-        """Each filter on ``text``, then FineWeb again on C4's shortened text when C4 keeps it (as in the pipeline)."""
-        found = []
-        for name, (reference, fast) in self.pairs.items():
-            found_here, kept_text = self._compare(f"{source} [{name}]", reference, fast, text)
+        """Each filter on ``text``, then FineWeb again on C4's shortened text when C4 keeps it (as in the pipeline).
+        C4 runs last: its sentence splits would push the text's words out of datatrove's small cache."""
+        found, kept_by_c4 = [], None
+        for name in ("gopher_repetition", "gopher_quality", "fineweb_quality", "c4_quality"):
+            found_here, kept_by_c4 = self._compare(f"{source} [{name}]", *self.pairs[name], text)
             found += found_here
-            if name == "c4_quality" and kept_text is not None and kept_text != text:
-                found += self._compare(f"{source} [fineweb_quality after c4]", *self.pairs["fineweb_quality"], kept_text)[0]
+        if kept_by_c4 is not None and kept_by_c4 != text:
+            found += self._compare(f"{source} [fineweb_quality after c4]", *self.pairs["fineweb_quality"], kept_by_c4)[0]
         return found
 
     def stats_differences(self) -> list[str]:
