@@ -52,7 +52,8 @@ class SpacyWords:
         return tokens, text
 
     def words(self, text: str) -> list[str]:
-        """The tokens that are not blank (a token is all blank or not blank at all), stripped. The last text's words are kept: the next filter often asks again."""
+        """The tokens that are not blank (a token is all blank or not blank at all), stripped. The last text's
+        words are kept, since the next filter often asks again: the list is shared, not to be changed."""
         if text is not self._last_text and text != self._last_text:
             tokens, source = self._tokens(text)
             spans = tokens.to_array([IDX, LENGTH, IS_SPACE]).tolist()  # no Token object per word
