@@ -14,7 +14,8 @@ from factory.cli import app, console
 
 
 @app.command()
-def demo() -> None:
+def demo(report_file: str = typer.Option("", "--report", help="where to write the run's results as JSON; default "
+                                                                "FACTORY_HOME/demo-report.json")) -> None:
     """Run the main job on the embedded default (local store, SQLite instance, no servers), sized by factory.yaml."""
     from rich.table import Table
 
@@ -47,7 +48,25 @@ def demo() -> None:
     for name, passed, description in report.checks:
         if name == "candidate_beats_baseline":
             console.print(f"[{'green' if passed else 'yellow'}]check {name}: {'passed' if passed else 'failed'}[/]: {description}")
-    console.print(f"demo finished in {time.time() - started:.0f} s; try: factory lineage leaderboard; make ui")
+    seconds = time.time() - started
+    path = write_report(report, seconds, report_file)
+    console.print(f"demo finished in {seconds:.0f} s ({path}); try: factory lineage leaderboard; make ui")
+
+
+def write_report(report, seconds: float, path: str = "") -> str:
+    """The demo's results file: when and where it ran, its settings file, each stage's time and what it made."""
+    import json
+    import platform
+    from datetime import datetime, timezone
+
+    target = path or str(settings.home() / "demo-report.json")
+    header = {"command": "factory demo", "finished": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "host": platform.node(), "cores": os.cpu_count(), "settings": str(settings.settings_file() or "none"),
+              "store": settings.store_root(), "seconds": round(seconds, 1)}
+    os.makedirs(os.path.dirname(os.path.abspath(target)), exist_ok=True)
+    with open(target, "w") as out:
+        json.dump(header | report.to_dict(), out, indent=1, default=str)
+    return target
 
 
 def print_leaderboard(stats: dict) -> None:

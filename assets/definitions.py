@@ -17,6 +17,8 @@ from assets.sensors import crawl_sensor
 from assets.staleness import STALENESS_CHECKS, staleness_job, staleness_schedule
 from assets.synthetic_sensors import recipe_sensor, synthetic_job, synthetic_sensor
 from factory import settings
+from factory.mixing import MixRecipeError
+from factory.mixing.bounds import check_mix_bounds
 from resources import CrawlResource, StoreResource
 from resources.curation import CurationResource
 from resources.decisions import DecisionsResource
@@ -50,8 +52,27 @@ def build_resources() -> dict:
                                      f"expected some of {sorted(RESOURCE_TYPES)}")
     launcher = {"kind": os.environ.get("FACTORY_GPU_LAUNCHER", "subprocess"), "image": os.environ.get("FACTORY_IMAGE"),
                 "namespace": os.environ.get("FACTORY_K8S_NAMESPACE")}
-    return {key: _configured(key, resource_type, launcher if key == "gpu_launcher" else {})
-            for key, resource_type in RESOURCE_TYPES.items()}
+    resources = {key: _configured(key, resource_type, launcher if key == "gpu_launcher" else {})
+                 for key, resource_type in RESOURCE_TYPES.items()}
+    _check_mix_bounds(resources)
+    return resources
+
+
+def _check_mix_bounds(resources: dict) -> None:
+    """The mixes the sensors will request must fit what the synthetic settings can generate: refused now, before
+    any run, rather than at the mix step after generation. A recipe file that does not load is left to the mix
+    sensor, which names it, so that one bad file does not take down the code location."""
+    bound = resources["synthetic_settings"].token_bound()
+    if bound is None:
+        return
+    try:
+        recipes = resources["mix_recipes"].load()
+    except MixRecipeError:
+        return
+    try:
+        check_mix_bounds(recipes, {"synthetic": bound})
+    except MixRecipeError as error:
+        raise settings.SettingsError(f"settings file {settings.settings_file()}: {error}") from None
 
 
 def _configured(key: str, resource_type: type, defaults: dict):

@@ -34,9 +34,25 @@ class DemoReport:
     rows: list[tuple[str, str, str, bool, float]] = field(default_factory=list)
     checks: list[tuple[str, bool, str]] = field(default_factory=list)  # name, passed, description
     leaderboard: dict = field(default_factory=dict)  # the leaderboard's stats: rows, decisions, known-answer pairs
+    stages: list[tuple[str, float]] = field(default_factory=list)  # name, seconds
+    counts: list[dict] = field(default_factory=list)  # each row's numeric metadata (documents, tokens, ...)
 
     def add(self, asset: str, partition: str, version: str, reused: bool, seconds: float) -> None:
         self.rows.append((asset, partition, version, reused, seconds))
+
+    def to_dict(self) -> dict:
+        """The run as a results file (``factory demo`` writes it): what each stage took, what each run made."""
+        rows = [{"asset": a, "partition": p, "version": v, "reused": r, "run_s": round(s, 1), "counts": counts}
+                for (a, p, v, r, s), counts in zip(self.rows, self.counts, strict=True)]
+        decisions = self.leaderboard.get("decisions", [])
+        return {
+            "stages": [{"stage": name, "seconds": round(seconds, 1)} for name, seconds in self.stages],
+            "materializations": rows,
+            "new_versions": sum(1 for row in rows if not row["reused"]),
+            "checks": [{"check": name, "passed": passed, "description": text} for name, passed, text in self.checks],
+            "leaderboard": {"rows": self.leaderboard.get("rows", []), "decisions": decisions,
+                            "known_answers": self.leaderboard.get("known_answers", []), "note": self.leaderboard.get("note")},
+        }
 
 
 @dataclass
@@ -73,9 +89,14 @@ def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str]
             mat.asset_key.to_user_string(), str(mat.partition or "-"), str(meta["store_version"].value),
             bool(meta["reused_committed_version"].value), seconds,
         )
+        ctx.report.counts.append({key: value.value for key, value in meta.items() if _is_number(value.value)})
     for check in result.get_asset_check_evaluations():
         ctx.report.checks.append((check.check_name, check.passed, check.description or ""))
     return result
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _failures(result) -> str:
@@ -190,5 +211,6 @@ def run_demo(stages: list[tuple[str, Stage]] | None = None) -> DemoReport:
             started = time.time()
             log.info("stage %s ...", name)
             stage(ctx)
+            ctx.report.stages.append((name, time.time() - started))
             log.info("stage %s done in %.1f s", name, time.time() - started)
     return ctx.report

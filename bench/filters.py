@@ -71,7 +71,7 @@ def measure(docs: int = 1500, repeats: int = 3) -> dict:
     for stack in stacks.values():
         run_stack(stack, texts[:50])  # loads spaCy and fills its caches
     seconds = {implementation: [] for implementation in stacks}
-    shares = {implementation: dict.fromkeys(NAMES, 0.0) for implementation in stacks}
+    per_run = {implementation: {name: [] for name in NAMES} for implementation in stacks}  # each repeat's seconds
     differences = 0
     for _ in range(repeats):
         outcomes = {}
@@ -79,7 +79,7 @@ def measure(docs: int = 1500, repeats: int = 3) -> dict:
             total, per_filter, outcomes[implementation] = run_stack(stack, texts)
             seconds[implementation].append(total)
             for name in NAMES:
-                shares[implementation][name] += per_filter[name] / repeats
+                per_run[implementation][name].append(per_filter[name])
         differences += sum(a != b for a, b in zip(outcomes["datatrove"], outcomes["fast"]))
     rates = {implementation: [docs / s for s in runs] for implementation, runs in seconds.items()}
     kept = sum(isinstance(outcome, str) for outcome in outcomes["fast"])
@@ -87,7 +87,7 @@ def measure(docs: int = 1500, repeats: int = 3) -> dict:
         "figures": {
             "datatrove_docs_per_second_per_core": figure(rates["datatrove"], "docs/s/core", 1),
             "fast_docs_per_second_per_core": figure(rates["fast"], "docs/s/core", 1),
-            **{f"{implementation}_ms_per_doc_{name}": figure([1000 * shares[implementation][name] / docs], "ms/doc", 3)
+            **{f"{implementation}_ms_per_doc_{name}": figure([1000 * s / docs for s in per_run[implementation][name]], "ms/doc", 3)
                for implementation in stacks for name in NAMES},
         },
         "ratios": {"fast_over_datatrove_docs_per_second": ratio(rates["fast"], rates["datatrove"])},

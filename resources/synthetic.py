@@ -12,6 +12,7 @@ from pydantic import Field
 from factory.generation import DiversityThresholds, OutputChecks, SyntheticConfig
 from factory.generation.recipes import NAME as RECIPE_NAME
 from factory.generation.recipes import RECIPES_DIR, load_recipe
+from factory.mixing.bounds import SourceBound
 from factory.store.partitions import check_value
 from resources.checked import CheckedResource
 
@@ -65,6 +66,17 @@ class SyntheticSettingsResource(CheckedResource):
             source_asset=self.source_asset, max_documents=self.max_documents, chunk_size=self.chunk_size,
             max_tokens=self.max_tokens, checks=checks,
         )
+
+    def token_bound(self) -> SourceBound | None:
+        """The most tokens the sensor's synthetic partitions can hold (dumps x recipes x max_documents outputs of at
+        most max_tokens each), or None when a dump list or a document cap is missing (no bound)."""
+        if not self.dumps or not self.max_documents:
+            return None
+        recipes = self.recipes or sorted(path.stem for path in RECIPES_DIR.glob("*.yaml"))
+        per_output = self.max_tokens or max(load_recipe(name).sampling.max_tokens for name in recipes)
+        tokens = len(self.dumps) * len(recipes) * self.max_documents * per_output
+        return SourceBound(tokens, f"synthetic_settings: {len(self.dumps)} dump(s) x {len(recipes)} recipe(s) x "
+                                   f"max_documents {self.max_documents} x max_tokens {per_output}")
 
     def diversity_thresholds(self) -> DiversityThresholds:
         return DiversityThresholds(self.max_same_first_sentence_share, self.min_distinct_2, self.max_compression_ratio)

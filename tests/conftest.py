@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
+SHIPPED_DEMO_TIMEOUT_S = 1500  # the README promises the demo in ~10 minutes here; a hang fails well before CI's limit
 # Offline, and caches inside the project: set before anything imports transformers or datasets.
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("FACTORY_CACHE", str(REPO / ".factory" / "cache"))
-os.environ.setdefault("DAGSTER_HOME", str(REPO / ".factory" / "dagster-tests"))
+# One Dagster instance per pytest-xdist worker: two processes writing one SQLite instance would lock each other out.
+os.environ.setdefault("DAGSTER_HOME", str(REPO / ".factory" / f"dagster-tests{os.environ.get('PYTEST_XDIST_WORKER', '')}"))
 # Tests size their own resources; the project's factory.yaml (the demo's sizes) applies only where a test says so.
 os.environ.setdefault("FACTORY_SETTINGS", "none")
 # The labelled pages the category and quality classifiers train on (relative paths in their settings).
@@ -86,3 +92,58 @@ def smollm2_dir() -> Path:
     from factory.models import ensure_smollm2
 
     return ensure_smollm2()
+
+
+@dataclass(frozen=True)
+class ShippedDemo:
+    """`factory demo` run to completion with the shipped factory.yaml in a fresh home: its environment, store and report."""
+
+    home: Path
+    env: dict[str, str]
+    report: dict
+    output: str
+
+    @property
+    def store_root(self) -> str:
+        return str(self.home / "store")
+
+    def run(self, *args: str, timeout: int = 600) -> subprocess.CompletedProcess:
+        """A `factory` command against the demo's store and instance."""
+        return subprocess.run([str(Path(sys.executable).parent / "factory"), *args], cwd=REPO, env=self.env,
+                              capture_output=True, text=True, timeout=timeout)
+
+
+def shipped_demo_env(home: Path) -> dict[str, str]:
+    """What `make demo` sees on a fresh clone: the repository's factory.yaml and no FACTORY_* overrides, in a fresh home
+    (the model cache is shared: converting SmolLM2 is per machine, not per store)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("FACTORY_", "DAGSTER_"))}
+    return env | {"FACTORY_HOME": str(home), "FACTORY_SETTINGS": str(REPO / "factory.yaml"),
+                  "FACTORY_CACHE": os.environ["FACTORY_CACHE"], "HF_HUB_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}
+
+
+@pytest.fixture(scope="session")
+def shipped_demo(tmp_path_factory) -> ShippedDemo:
+    """The README's main job as shipped, run once per session (about ten minutes on 2 cores); tests that need a whole
+    store read this one instead of building their own. Mark them ``xdist_group("shipped_demo")`` so that one worker
+    runs them all and the demo once."""
+    home = tmp_path_factory.mktemp("shipped-demo")
+    env = shipped_demo_env(home)
+    report = home / "demo-report.json"
+    demo = subprocess.run([str(Path(sys.executable).parent / "factory"), "demo", "--report", str(report)], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=SHIPPED_DEMO_TIMEOUT_S)
+    output = demo.stdout + demo.stderr
+    if demo.returncode != 0:
+        pytest.fail(f"`factory demo` with the shipped factory.yaml exited {demo.returncode}:\n{output[-6000:]}")
+    return ShippedDemo(home, env, json.loads(report.read_text()), output)
+
+
+def pytest_collection_modifyitems(config, items):
+    """For pytest-xdist's ``--dist loadgroup`` (make test): each test folder is one group, so a folder's session and
+    module fixtures (a trained classifier, a Ray cluster, `dagster dev`) are built by one worker only; an explicit
+    ``xdist_group`` mark wins. The shipped demo's group goes first: it is the longest, and the rest fills the other
+    worker meanwhile."""
+    for item in items:
+        if not item.get_closest_marker("xdist_group"):
+            folder = Path(str(item.path)).relative_to(REPO / "tests").parts
+            item.add_marker(pytest.mark.xdist_group(folder[0] if len(folder) > 1 else "top"))
+    items.sort(key=lambda item: item.get_closest_marker("xdist_group").args[0] != "shipped_demo")

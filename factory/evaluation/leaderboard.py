@@ -66,7 +66,12 @@ class MixResult:
 
     def lineage_text(self) -> str:
         sources = self.mixed.stats.get("sources", [])
-        return "; ".join(f"{s['source']} w={s['weight']:g} {s.get('tokens_given', 0):,} tok <- {', '.join(s['versions'])}" for s in sources)
+        return "; ".join(f"{s['source']} {_share(s)} {s.get('tokens_given', 0):,} tok <- {', '.join(s['versions'])}" for s in sources)
+
+
+def _share(source: dict) -> str:
+    """A source's part of its mix: ``w=0.95`` (a share of the budget) or ``x4 epochs`` (fixed passes)."""
+    return f"x{source['epochs']:g} epochs" if source.get("epochs") else f"w={source['weight']:g}"
 
 
 def _input(store: Store, manifest: Manifest, asset: str) -> Manifest:

@@ -42,7 +42,7 @@ class MixPlan:
     def summary(self) -> list[dict]:
         return [
             {
-                "source": s.source.label, "weight": s.source.weight, "versions": [f"{m.partition}@{m.version}" for m in s.manifests],
+                "source": s.source.label, "weight": s.source.weight, **({"epochs": s.source.epochs} if s.source.epochs else {}), "versions": [f"{m.partition}@{m.version}" for m in s.manifests],
                 "available_tokens": s.available_tokens, "target_tokens": s.target_tokens, "repeats": round(s.repeats, 3),
             }
             for s in self.sources
@@ -51,11 +51,8 @@ class MixPlan:
 
 def plan_mix(store: Store, recipe: MixRecipe) -> MixPlan:
     """The versions and per-source token targets of a mix; raises MixRecipeError before any work."""
-    weights = recipe.weights()
-    targets = [int(round(recipe.total_tokens * w)) for w in weights]
-    targets[-1] = recipe.total_tokens - sum(targets[:-1])  # the shares add up to the budget exactly
-    plans = []
-    for source, target in zip(recipe.sources, targets, strict=True):
+    resolved = []
+    for source in recipe.sources:
         manifests = _resolve(store, recipe, source)
         available = sum(_available_tokens(store, m, source.table) for m in manifests)
         if available <= 0:
@@ -63,18 +60,38 @@ def plan_mix(store: Store, recipe: MixRecipe) -> MixPlan:
                 f"mix {recipe.name!r}: source {source.label} has no tokens in its {len(manifests)} version(s) "
                 f"({', '.join(m.short for m in manifests)}): pick partitions with documents"
             )
+        resolved.append((source, manifests, available))
+    targets = _targets(recipe, [available for _, _, available in resolved])
+    plans = []
+    for (source, manifests, available), target in zip(resolved, targets, strict=True):
         if target > available * recipe.max_repeats:
             fits = int(available * recipe.max_repeats * recipe.total_tokens / target)
             raise MixRecipeError(
                 f"mix {recipe.name!r}: source {source.label} gives {available:,} tokens; its share of the "
                 f"{recipe.total_tokens:,}-token budget is {target:,} tokens = {target / available:.2f} passes, but "
                 f"max_repeats is {recipe.max_repeats:g}: lower total_tokens to at most {fits:,}, raise max_repeats "
-                f"to {target / available:.2f} or more, or add data to the source"
+                f"to {target / available:.2f} or more, give the source epochs instead of a weight, or add data to it"
             )
         plans.append(SourcePlan(source, tuple(manifests), available, target))
     plan = MixPlan(recipe, tuple(plans))
     log.info("mix %s: %s", recipe.name, plan.summary())
     return plan
+
+
+def _targets(recipe: MixRecipe, available: list[int]) -> list[int]:
+    """Tokens per source: fixed-pass sources give ``epochs`` x what they have; the weighted ones share the rest
+    of the budget by weight, and the shares add up to the budget exactly."""
+    fixed = [round(a * s.epochs) if s.epochs is not None else 0 for s, a in zip(recipe.sources, available, strict=True)]
+    rest = recipe.total_tokens - sum(fixed)
+    if rest <= 0:
+        raise MixRecipeError(
+            f"mix {recipe.name!r}: its sources with epochs give {sum(fixed):,} tokens, all of the "
+            f"{recipe.total_tokens:,}-token budget, leaving nothing for the weighted ones: raise total_tokens or lower epochs"
+        )
+    targets = [f or int(round(rest * w)) for f, w in zip(fixed, recipe.weights(), strict=True)]
+    last = max(i for i, source in enumerate(recipe.sources) if source.epochs is None)
+    targets[last] = recipe.total_tokens - sum(t for i, t in enumerate(targets) if i != last)
+    return targets
 
 
 def _resolve(store: Store, recipe: MixRecipe, source: MixSource) -> list[Manifest]:

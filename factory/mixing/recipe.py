@@ -19,6 +19,11 @@ sources:
   - {asset: synthetic, partitions: ["dump=*/recipe=finephrase_faq"], weight: 0.5}
 ```
 ``partitions`` are shell patterns over the store's partition labels (``*`` = every partition).
+
+A source gives either a share of the budget (``weight``) or a fixed number of passes over all it has
+(``epochs: 4``, upsampling as the OLMo and Nemotron-CC blends specify small sources): the weighted
+sources then share what the fixed ones leave. A fixed-pass source fits any amount of data, so a mix
+of one large weighted source and small fixed ones cannot become impossible when the small ones shrink.
 """
 
 from __future__ import annotations
@@ -47,12 +52,17 @@ class MixRecipeError(ValueError):
 class MixSource:
     asset: str
     partitions: tuple[str, ...] = ("*",)
-    weight: float = 1.0
+    weight: float | None = 1.0  # a share of the budget, or None for a fixed-pass source
     table: str = "documents"
+    epochs: float | None = None  # passes over every token of the source, instead of a weight
 
     @property
     def label(self) -> str:
         return f"{self.asset}[{','.join(self.partitions)}]"
+
+    def identity(self) -> dict[str, Any]:
+        # Only the share that is set (weight or epochs), so recipes written before epochs existed keep their versions.
+        return {key: value for key, value in asdict(self).items() if value is not None} | {"partitions": list(self.partitions)}
 
 
 @dataclass(frozen=True)
@@ -73,7 +83,7 @@ class MixRecipe:
         """What determines the mix's content (the version's config): not description, role or path."""
         return {
             "name": self.name,
-            "sources": [asdict(s) | {"partitions": list(s.partitions)} for s in self.sources],
+            "sources": [s.identity() for s in self.sources],
             "total_tokens": self.total_tokens,
             "max_repeats": self.max_repeats,
             "seed": self.seed,
@@ -85,8 +95,9 @@ class MixRecipe:
         return hashlib.sha256(canonical_json(self.identity()).encode()).hexdigest()[:12]
 
     def weights(self) -> list[float]:
-        total = sum(s.weight for s in self.sources)
-        return [s.weight / total for s in self.sources]
+        """Each weighted source's share of what the fixed-pass sources leave (0 for the fixed-pass ones)."""
+        total = sum(s.weight or 0.0 for s in self.sources)
+        return [(s.weight or 0.0) / total for s in self.sources]
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], where: str = "<dict>") -> MixRecipe:
@@ -115,6 +126,12 @@ class MixRecipe:
         seed = raw.get("seed", 0)
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise MixRecipeError(f"{where}: seed must be an integer, got {seed!r}")
+        if not any(s.weight for s in sources):
+            raise MixRecipeError(f"{where}: every source has epochs; give at least one a weight, to fill the budget")
+        for i, source in enumerate(sources):
+            if source.epochs is not None and source.epochs > max_repeats:
+                raise MixRecipeError(f"{where} sources[{i}]: epochs {source.epochs:g} exceeds max_repeats "
+                                     f"{max_repeats:g}: lower epochs or raise max_repeats")
         return cls(
             name=name, sources=sources, total_tokens=total_tokens, max_repeats=float(max_repeats), seed=seed,
             role=role, baseline=raw.get("baseline"), description=str(raw.get("description", "")),
@@ -125,8 +142,8 @@ class MixRecipe:
 def _source(item: Any, where: str) -> MixSource:
     if not isinstance(item, dict):
         raise MixRecipeError(f"{where}: each source must be a mapping with asset, partitions and weight")
-    if unknown := sorted(set(item) - {"asset", "partitions", "weight", "table"}):
-        raise MixRecipeError(f"{where}: unknown field(s) {unknown}; expected asset, partitions, weight, table")
+    if unknown := sorted(set(item) - {"asset", "partitions", "weight", "epochs", "table"}):
+        raise MixRecipeError(f"{where}: unknown field(s) {unknown}; expected asset, partitions, weight or epochs, table")
     asset = item.get("asset")
     if not isinstance(asset, str) or not _ASSET.fullmatch(asset):
         raise MixRecipeError(f"{where}: asset must be a snake_case asset name such as 'deduped', got {asset!r}")
@@ -135,10 +152,18 @@ def _source(item: Any, where: str) -> MixSource:
         partitions = [partitions]
     if not isinstance(partitions, list) or not partitions or not all(isinstance(p, str) and p for p in partitions):
         raise MixRecipeError(f"{where}: partitions must be a non-empty list of partition labels or patterns, got {partitions!r}")
+    table = str(item.get("table", "documents"))
+    if "epochs" in item:
+        epochs = item["epochs"]
+        if "weight" in item:
+            raise MixRecipeError(f"{where}: give weight (a share of the budget) or epochs (passes over the source), not both")
+        if isinstance(epochs, bool) or not isinstance(epochs, int | float) or not epochs > 0:
+            raise MixRecipeError(f"{where}: epochs must be a number > 0 (passes over the source), got {epochs!r}")
+        return MixSource(asset=asset, partitions=tuple(partitions), weight=None, table=table, epochs=float(epochs))
     weight = item.get("weight")
     if isinstance(weight, bool) or not isinstance(weight, int | float) or not weight > 0:
         raise MixRecipeError(f"{where}: weight must be a number > 0, got {weight!r} (drop the source instead of weighting it 0)")
-    return MixSource(asset=asset, partitions=tuple(partitions), weight=float(weight), table=str(item.get("table", "documents")))
+    return MixSource(asset=asset, partitions=tuple(partitions), weight=float(weight), table=table)
 
 
 def recipes_dir() -> Path:

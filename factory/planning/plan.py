@@ -3,14 +3,14 @@
 Plain arithmetic over the measured per-document costs (``costs.py``, ``gpu.py``), so it is
 testable without a store or a CLI. Counts flow stage by stage as FineWeb's pipeline does:
 WARC files -> records -> kept documents -> deduplicated documents and tokens -> rephrased
-tokens -> mixes -> proxy trainings. Task counts follow how the factory splits work: one
+tokens -> mixes -> proxy trainings (mixes x seeds). Task counts follow how the factory splits work: one
 ``filtered`` task per WARC file (files are split across tasks, never records), the four MinHash
 stages (signatures and filter per file, ``num_buckets`` bucket tasks, one cluster task), one
-tokenization task per input shard, one synthetic partition per recipe, one training per mix.
+tokenization task per input shard, one synthetic partition per recipe, one training per mix and seed.
 
 Wall time is given twice: the ideal CPU-hours / (nodes x cores) + GPU-hours / (nodes x GPUs),
 and a task-bound figure in which no stage uses more slots than it has tasks (a stage of 14
-tasks cannot use 512 cores; a single-device training cannot use 8 GPUs).
+tasks cannot use 512 cores; 12 trainings of one GPU each cannot use 32 GPUs).
 """
 
 from __future__ import annotations

@@ -190,3 +190,47 @@ def test_an_env_reference_is_resolved_when_the_run_starts_and_checked_then(tmp_p
     with store.process_config_and_initialize_cm() as resolved:  # resolved, checked and probed, as at run start
         assert resolved.get().root_uri == str(tmp_path / "store")
     assert (tmp_path / "store").is_dir()
+
+
+MIX_BOUND_CASES = {
+    # A demo mix whose synthetic share needs more passes than max_repeats over all the settings can generate.
+    "weighted share beyond the generation cap": (
+        "sources: [{asset: deduped, weight: 0.95}, {asset: synthetic, weight: 0.05}]\nmax_repeats: 10\n",
+        ["mix 'demo-mix'", "synthetic[*] can hold at most 2,304 tokens", "1 dump(s) x 1 recipe(s) x max_documents 12 x "
+         "max_tokens 192", "21.7 passes, over max_repeats 10", "epochs instead of a weight"]),
+    # Fixed passes over a generation setting large enough to take the whole budget.
+    "fixed passes beyond the budget": (
+        "sources: [{asset: deduped, weight: 1}, {asset: synthetic, epochs: 4}]\nmax_repeats: 4\n",
+        ["mix 'demo-mix'", "sources with epochs may give up to 9,216 tokens", "5,000-token budget", "max_documents 12"]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(MIX_BOUND_CASES))
+def test_a_demo_mix_the_synthetic_settings_make_impossible_fails_before_any_run(case, tmp_path, monkeypatch):
+    body, fragments = MIX_BOUND_CASES[case]
+    budget = 1_000_000 if "weighted" in case else 5_000
+    mixes = tmp_path / "mixes"
+    mixes.mkdir()
+    (mixes / "demo-mix.yaml").write_text(f"name: demo-mix\ndemo: true\ntotal_tokens: {budget}\n{body}")
+    synthetic = {"recipes": ["finephrase_faq"], "dumps": ["weborganizer"], "max_documents": 12, "max_tokens": 192}
+    write_settings(tmp_path, monkeypatch, {"resources": {"synthetic_settings": synthetic,
+                                                          "mix_recipes": {"folder": str(mixes), "only_demo": True}}})
+    with pytest.raises(SettingsError) as error:
+        build_resources()
+    for fragment in fragments:
+        assert fragment in str(error.value), f"{case}: {fragment!r} missing from: {error.value}"
+    # The same mix with room to spare builds: a larger budget for the fixed passes, fewer passes for the share.
+    fixed = body.replace("weight: 0.05", "epochs: 4").replace("max_repeats: 10", "max_repeats: 4")
+    (mixes / "demo-mix.yaml").write_text(f"name: demo-mix\ndemo: true\ntotal_tokens: 1000000\n{fixed}")
+    build_resources()
+
+
+def test_the_shipped_demo_mixes_fit_any_generation_setting(monkeypatch):
+    """The demo's synthetic candidate takes fixed passes: no max_documents can make it impossible (down to one page,
+    and up to the cap where four passes of every output would fill the budget)."""
+    from factory.mixing import load_recipes
+    from factory.mixing.bounds import SourceBound, check_mix_bounds
+
+    demo = {name: recipe for name, recipe in load_recipes().items() if recipe.demo}
+    for pages in (1, 12, 1000):
+        check_mix_bounds(demo, {"synthetic": SourceBound(pages * 192, f"{pages} pages")})

@@ -86,3 +86,37 @@ def test_a_known_answer_pair_names_another_recipe(tmp_path):
     write_recipe(tmp_path, "self", "known_better_than: self\ntotal_tokens: 10\nsources: [{asset: deduped, weight: 1}]\n")
     with pytest.raises(MixRecipeError, match="known_better_than 'self' is not another recipe"):
         load_recipes(tmp_path)
+
+
+@pytest.mark.parametrize(("sources", "message"), [
+    ([{"asset": "deduped", "weight": 1, "epochs": 2}], "give weight .a share of the budget. or epochs"),
+    ([{"asset": "deduped", "epochs": 0}], "epochs must be a number > 0"),
+    ([{"asset": "deduped", "epochs": 2}], "every source has epochs; give at least one a weight"),
+    ([{"asset": "deduped", "weight": 1}, {"asset": "synthetic", "epochs": 5}], "epochs 5 exceeds max_repeats 4"),
+])
+def test_a_fixed_pass_source_is_checked_when_read(sources, message):
+    with pytest.raises(MixRecipeError, match=message):
+        MixRecipe.from_dict(BASE | {"max_repeats": 4, "sources": sources})
+
+
+def test_a_fixed_pass_source_gives_its_passes_and_the_weighted_ones_fill_the_rest(web_store, shared_data):
+    write_documents(web_store, "synthetic", "small", c4_texts(shared_data, 3, skip=80), tag="small")
+    small = plan_mix(web_store, MixRecipe.from_dict(BASE | {"sources": [{"asset": "synthetic", "weight": 1}]}))
+    small_tokens = small.sources[0].available_tokens
+    recipe = MixRecipe.from_dict(BASE | {"total_tokens": 20_000, "max_repeats": 4, "sources": [
+        {"asset": "deduped", "weight": 1}, {"asset": "synthetic", "epochs": 3}]})
+    plan = plan_mix(web_store, recipe)
+    assert [s.target_tokens for s in plan.sources] == [20_000 - 3 * small_tokens, 3 * small_tokens]
+    assert plan.summary()[1]["epochs"] == 3 and "epochs" not in plan.summary()[0]
+    # The same mix with 40x the budget: the fixed part is still 3 passes, the web's share grows (and fails at 4 passes).
+    with pytest.raises(MixRecipeError, match=r"source deduped\[\*\] gives .* max_repeats is 4"):
+        plan_mix(web_store, MixRecipe.from_dict(recipe.identity() | {"total_tokens": 800_000, "max_repeats": 4}))
+    too_small = MixRecipe.from_dict(recipe.identity() | {"total_tokens": 3 * small_tokens})
+    with pytest.raises(MixRecipeError, match="sources with epochs give .* leaving nothing for the weighted ones"):
+        plan_mix(web_store, too_small)
+
+
+def test_recipes_without_epochs_keep_their_versions():
+    """``epochs`` joined the recipe format after mixes were stored: a recipe without it hashes as before."""
+    recipe = MixRecipe.from_dict(BASE | {"total_tokens": 10_001, "seed": 3})
+    assert recipe.identity()["sources"] == [{"asset": "deduped", "partitions": ["*"], "weight": 1.0, "table": "documents"}]

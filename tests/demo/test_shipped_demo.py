@@ -1,0 +1,61 @@
+"""The README's main job as shipped: `factory demo` with the repository's factory.yaml, on a fresh store, runs crawl to
+leaderboard, and a second run is a no-op. If a change to the settings, a recipe or a step makes `make demo` fail on a
+fresh clone, this fails first."""
+
+from __future__ import annotations
+
+import json
+from itertools import combinations
+
+import pytest
+
+from assets.demo import STAGES
+from factory.mixing import load_recipes
+from factory.store import Store
+
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("shipped_demo")]
+# What each stage of the demo materializes: every one must show up in the report of a fresh run.
+STAGE_ASSETS = {
+    "categories": {"category_classifier"}, "crawl": {"raw_crawl", "filtered"}, "curation": {"deduped"},
+    "quality": {"quality_annotations", "quality_classifier", "quality_scores", "edu_filtered"}, "synthetic": {"synthetic"},
+    "mix": {"mixed"}, "proxy": {"proxy_model", "proxy_eval"}, "leaderboard": {"leaderboard"},
+}
+
+
+def _store_versions(store: Store) -> list[str]:
+    return sorted(store.glob(f"{store.root}/**/manifest.json"))
+
+
+def test_the_main_job_runs_crawl_to_leaderboard_as_shipped(shipped_demo):
+    report = shipped_demo.report
+    assert [stage["stage"] for stage in report["stages"]] == [name for name, _ in STAGES] == list(STAGE_ASSETS)
+    made = {row["asset"] for row in report["materializations"]}
+    for stage, assets in STAGE_ASSETS.items():
+        assert assets <= made, f"stage {stage} materialized none of {sorted(assets - made)}"
+    assert report["new_versions"] == len(report["materializations"])  # a fresh store: everything was computed
+
+    demo_mixes = sorted(name for name, recipe in load_recipes().items() if recipe.demo)
+    for asset in ("mixed", "proxy_model", "proxy_eval"):
+        assert sorted(row["partition"] for row in report["materializations"] if row["asset"] == asset) == demo_mixes, asset
+
+    store = Store(shipped_demo.store_root)
+    leaderboard = store.require_current("leaderboard", None)
+    assert leaderboard.files_under("decisions"), "the leaderboard has no decisions table"
+    pairs = {frozenset(pair) for pair in combinations(demo_mixes, 2)}
+    primary = leaderboard.stats["rows"][0]["primary_metric"]
+    decided_pairs = {frozenset((d["a"], d["b"])) for d in leaderboard.stats["decisions"] if d["metric"] == primary}
+    assert decided_pairs == pairs  # one decision for every pair of mixes on the primary metric
+    text = store.get(f"{store.version_dir('leaderboard', None, leaderboard.version)}/leaderboard.md").decode()
+    assert "**Decisions**" in text and all(mix in text for mix in demo_mixes)
+    assert "demo finished in" in shipped_demo.output
+
+
+def test_a_second_run_of_the_main_job_is_a_no_op(shipped_demo, tmp_path):
+    store = Store(shipped_demo.store_root)
+    before = _store_versions(store)
+    again = shipped_demo.run("demo", "--report", str(tmp_path / "again.json"))
+    assert again.returncode == 0, (again.stdout + again.stderr)[-4000:]
+
+    report = json.loads((tmp_path / "again.json").read_text())
+    assert report["new_versions"] == 0, [row for row in report["materializations"] if not row["reused"]]
+    assert _store_versions(store) == before  # nothing new was committed anywhere in the store
