@@ -19,7 +19,7 @@ demo: $(STAMP)
 # folder stays on one worker (tests/conftest.py). TEST_WORKERS=0 runs everything in this process.
 TEST_WORKERS ?= 2
 test: $(STAMP)
-	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadgroup --durations=30
+	$(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadscope --durations=30
 
 bench: $(STAMP)
 	$(VENV)/bin/python bench/suite.py

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import typing
 
@@ -18,7 +19,7 @@ from assets.staleness import STALENESS_CHECKS, staleness_job, staleness_schedule
 from assets.synthetic_sensors import recipe_sensor, synthetic_job, synthetic_sensor
 from factory import settings
 from factory.mixing import MixRecipeError
-from factory.mixing.bounds import check_mix_bounds
+from factory.mixing.bounds import mix_bound_problems
 from resources import CrawlResource, StoreResource
 from resources.curation import CurationResource
 from resources.decisions import DecisionsResource
@@ -30,6 +31,7 @@ from resources.quality import CategorySettingsResource, QualitySettingsResource,
 from resources.synthetic import SyntheticSettingsResource
 from resources.trainer import MixRecipesResource, TrainerResource
 
+log = logging.getLogger(__name__)
 RESOURCE_TYPES = {
     "store": StoreResource, "crawl": CrawlResource, "curation_settings": CurationResource, "executor": ExecutorResource,
     "generator": GeneratorResource, "synthetic_settings": SyntheticSettingsResource, "mix_recipes": MixRecipesResource,
@@ -59,9 +61,10 @@ def build_resources() -> dict:
 
 
 def _check_mix_bounds(resources: dict) -> None:
-    """The mixes the sensors will request must fit what the synthetic settings can generate: refused now, before
-    any run, rather than at the mix step after generation. A recipe file that does not load is left to the mix
-    sensor, which names it, so that one bad file does not take down the code location."""
+    """The demo's mixes must fit what the synthetic settings can generate: one that cannot is refused now, before any
+    run, rather than at the mix step after generation. Another requested mix that cannot is named in a warning (its
+    run will fail), so that a catalogue of recipes for larger settings does not take down the code location; nor does
+    a recipe file that does not load, which the mix sensor names."""
     bound = resources["synthetic_settings"].token_bound()
     if bound is None:
         return
@@ -69,10 +72,11 @@ def _check_mix_bounds(resources: dict) -> None:
         recipes = resources["mix_recipes"].load()
     except MixRecipeError:
         return
-    try:
-        check_mix_bounds(recipes, {"synthetic": bound})
-    except MixRecipeError as error:
-        raise settings.SettingsError(f"settings file {settings.settings_file()}: {error}") from None
+    problems = mix_bound_problems(recipes, {"synthetic": bound})
+    if demo := [problem for name, problem in problems.items() if recipes[name].demo]:
+        raise settings.SettingsError(f"settings file {settings.settings_file()}: {demo[0]}")
+    for problem in problems.values():
+        log.warning("%s (the mix sensor will request it)", problem)
 
 
 def _configured(key: str, resource_type: type, defaults: dict):

@@ -18,8 +18,7 @@ SHIPPED_DEMO_TIMEOUT_S = 1500  # the README promises the demo in ~10 minutes her
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["HF_DATASETS_OFFLINE"] = "1"
 os.environ.setdefault("FACTORY_CACHE", str(REPO / ".factory" / "cache"))
-# One Dagster instance per pytest-xdist worker: two processes writing one SQLite instance would lock each other out.
-os.environ.setdefault("DAGSTER_HOME", str(REPO / ".factory" / f"dagster-tests{os.environ.get('PYTEST_XDIST_WORKER', '')}"))
+os.environ.setdefault("DAGSTER_HOME", str(REPO / ".factory" / "dagster-tests"))  # per xdist worker: pytest_configure
 # Tests size their own resources; the project's factory.yaml (the demo's sizes) applies only where a test says so.
 os.environ.setdefault("FACTORY_SETTINGS", "none")
 # The labelled pages the category and quality classifiers train on (relative paths in their settings).
@@ -29,6 +28,16 @@ os.environ.setdefault("FACTORY_LABELLED_DATA", str(Path(os.environ.get("FACTORY_
 from factory import settings  # noqa: E402
 
 settings.set_offline_defaults()
+
+
+def pytest_configure(config):
+    """A pytest-xdist worker gets its own Dagster instance (two processes writing one SQLite instance lock each other
+    out; the worker's id is known here, not when this file is imported) and the environment of a plain run."""
+    worker = getattr(config, "workerinput", {}).get("workerid")
+    if worker and os.environ["DAGSTER_HOME"] == str(REPO / ".factory" / "dagster-tests"):
+        os.environ["DAGSTER_HOME"] = str(REPO / ".factory" / f"dagster-tests-{worker}")
+    if worker:  # xdist sets COLUMNS=80 in its workers, which fixes the width of every rich console made at import
+        os.environ.pop("COLUMNS", None)
 
 
 @pytest.fixture(scope="session")
@@ -124,8 +133,8 @@ def shipped_demo_env(home: Path) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def shipped_demo(tmp_path_factory) -> ShippedDemo:
     """The README's main job as shipped, run once per session (about ten minutes on 2 cores); tests that need a whole
-    store read this one instead of building their own. Mark them ``xdist_group("shipped_demo")`` so that one worker
-    runs them all and the demo once."""
+    store read this one instead of building their own. Put them in tests/demo/: under `make test` one worker runs a
+    folder (see ``pytest_xdist_make_scheduler``), so the demo runs once."""
     home = tmp_path_factory.mktemp("shipped-demo")
     env = shipped_demo_env(home)
     report = home / "demo-report.json"
@@ -137,13 +146,23 @@ def shipped_demo(tmp_path_factory) -> ShippedDemo:
     return ShippedDemo(home, env, json.loads(report.read_text()), output)
 
 
+
+def pytest_xdist_make_scheduler(config, log):
+    """`make test` runs two pytest-xdist workers (``-n 2 --dist loadscope``), and each test folder is one unit of
+    work: a folder's session and module fixtures (a trained classifier, a Ray cluster, `dagster dev`, the shipped
+    demo) are built by one worker only. (xdist's own ``loadgroup`` cannot be used: its group suffix on node ids is
+    lost on pytest 9.) The units go out in collection order, the shipped demo's first: it is the longest, and the
+    other worker takes the rest meanwhile."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class FolderScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            parts = nodeid.split("::", 1)[0].split("/")
+            return parts[1] if len(parts) > 2 and parts[0] == "tests" else "tests"
+
+    config.option.loadscopereorder = False
+    return FolderScheduling(config, log)
+
+
 def pytest_collection_modifyitems(config, items):
-    """For pytest-xdist's ``--dist loadgroup`` (make test): each test folder is one group, so a folder's session and
-    module fixtures (a trained classifier, a Ray cluster, `dagster dev`) are built by one worker only; an explicit
-    ``xdist_group`` mark wins. The shipped demo's group goes first: it is the longest, and the rest fills the other
-    worker meanwhile."""
-    for item in items:
-        if not item.get_closest_marker("xdist_group"):
-            folder = Path(str(item.path)).relative_to(REPO / "tests").parts
-            item.add_marker(pytest.mark.xdist_group(folder[0] if len(folder) > 1 else "top"))
-    items.sort(key=lambda item: item.get_closest_marker("xdist_group").args[0] != "shipped_demo")
+    items.sort(key=lambda item: not str(item.path).startswith(str(REPO / "tests" / "demo")))  # see above: the demo first

@@ -30,6 +30,17 @@ def check_mix_bounds(recipes: dict[str, MixRecipe], bounds: dict[str, SourceBoun
         _check(recipe, bounds)
 
 
+def mix_bound_problems(recipes: dict[str, MixRecipe], bounds: dict[str, SourceBound]) -> dict[str, str]:
+    """Each recipe that the bounds make impossible, or possibly impossible, with the reason."""
+    problems = {}
+    for name, recipe in recipes.items():
+        try:
+            _check(recipe, bounds)
+        except MixRecipeError as error:
+            problems[name] = str(error)
+    return problems
+
+
 def _check(recipe: MixRecipe, bounds: dict[str, SourceBound]) -> None:
     fixed_at_most = 0
     for source in recipe.sources:

@@ -42,7 +42,8 @@ class MixPlan:
     def summary(self) -> list[dict]:
         return [
             {
-                "source": s.source.label, "weight": s.source.weight, **({"epochs": s.source.epochs} if s.source.epochs else {}), "versions": [f"{m.partition}@{m.version}" for m in s.manifests],
+                "source": s.source.label, "weight": s.source.weight, **({"epochs": s.source.epochs} if s.source.epochs else {}),
+                "versions": [f"{m.partition}@{m.version}" for m in s.manifests],
                 "available_tokens": s.available_tokens, "target_tokens": s.target_tokens, "repeats": round(s.repeats, 3),
             }
             for s in self.sources

@@ -29,7 +29,9 @@ def test_every_real_document_gets_datatrove_decisions_reasons_and_text(shared_da
                     if "weborganizer" not in document.source} | {"classification/weborganizer"})
     jobs = [(str(shared_data), only, index, False) for only in files for index in range(SLICES)]
     jobs += [(str(shared_data), "olmo_c4/c4-sample", index, True) for index in range(SLICES)]
-    with multiprocessing.get_context("fork").Pool(2) as pool:
+    # spawn, not fork: a pytest-xdist worker has threads of its own, and a child forked from it can inherit a lock
+    # held by one of them and hang (seen: the pool's map finished, its terminate then waited forever on a worker).
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
         results = pool.map(_differences, jobs, chunksize=1)
     compared = sum(count for count, _ in results)
     differences = [difference for _, found in results for difference in found]
