@@ -2,7 +2,7 @@
 
 A figure is quoted as a link to its results file whose title is the value's path in that JSON file:
 ``[699 s](bench/results/2026-12-07-demo.json "seconds")``, or ``"stages[stage=crawl].seconds"`` to pick
-from a list by a field, or ``"seconds/60"`` for a unit change. The link opens the file in a browser or on
+from a list by its fields (``[asset=deduped,partition=c4]``), or ``"seconds/60"`` for a unit change. The link opens the file in a browser or on
 GitHub; this test reads the number in the link's text and the value at that path, and fails when they
 disagree at the precision the text shows, when the file or the path is missing, or when no figure is cited.
 """
@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parents[1]
 DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 CITATION = re.compile(r"\[([^\]]+)\]\(((?:\.\./)?bench/results/[^)\s]+\.json) \"([^\"]+)\"\)")
 NUMBER = re.compile(r"[-+]?\d[\d,]*(?:\.\d+)?")
-STEP = re.compile(r"([^.\[\]]+)(?:\[(\w+)=([^\]]+)\])?")
+STEP = re.compile(r"([^.\[\]]+)(?:\[([^\]]+)\])?")
 
 
 def citations() -> list[tuple[str, str, Path, str]]:
@@ -33,16 +33,18 @@ def citations() -> list[tuple[str, str, Path, str]]:
 
 
 def resolve(data, path: str):
-    """The value at ``a.b[field=value].c`` (list items picked by a field, or by index), with an optional /N or *N."""
+    """The value at ``a.b[field=value,other=value].c`` (a list's one item with those fields, or an index), with an
+    optional /N or *N."""
     scale = 1.0
     if match := re.fullmatch(r"(.+?)([/*])([\d.]+)", path):
         path, operator, factor = match.groups()
         scale = 1 / float(factor) if operator == "/" else float(factor)
     for step in path.split("."):
-        name, field, wanted = STEP.fullmatch(step).groups()
+        name, where = STEP.fullmatch(step).groups()
         data = data[int(name)] if isinstance(data, list) else data[name]
-        if field:
-            (data,) = [item for item in data if str(item.get(field)) == wanted]
+        if where:
+            wanted = dict(condition.split("=", 1) for condition in where.split(","))
+            (data,) = [item for item in data if all(str(item.get(key)) == value for key, value in wanted.items())]
     return data * scale
 
 
