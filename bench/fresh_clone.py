@@ -30,7 +30,7 @@ from measure import machine  # noqa: E402
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 LIMIT_S = 60 * 60  # one command; the README promises 15 minutes for the demo and 30 for the tests
-SUMMARY = re.compile(r"^=*\s*(\d+ passed.*?) in ([\d.]+)s.*$", re.MULTILINE)
+SUMMARY = re.compile(r"^=*\s*(\d+ (?:passed|failed).*?) in ([\d.]+)s.*$", re.MULTILINE)
 
 
 def run(command: list[str], cwd: Path, env: dict[str, str], log: Path) -> dict:

@@ -4,7 +4,8 @@ Runs the parts below one after the other (each in this process unless it starts 
 ``bench/results/<date>-<host>.json`` and ``.md``: the machine (cores, memory, CPU, GPU, package versions),
 then per part its figures (median, min and max of ``--repeats`` runs), the ratios measured within the
 same repeats, notes, and the part's own wall time. A part that fails is reported with its error and
-the command exits 1 after writing the report. About 25 minutes on 2 cores; ``--quick`` checks that
+the command exits 1 after writing the report. About 16 minutes on 2 cores (15.6 in
+bench/results/2026-11-24-vm.json); ``--quick`` checks that
 everything runs in a few minutes (figures then mean little).
 
     python bench/suite.py                        # everything

@@ -9,6 +9,8 @@ import multiprocessing
 from itertools import islice
 from pathlib import Path
 
+import pytest
+
 from factory.curation.config import CurationConfig
 from factory.testing.real_documents import real_documents
 from tests.fast_filters.equivalence import all_differences
@@ -24,6 +26,7 @@ def _differences(job: tuple[str, str, int, bool]) -> tuple[int, list[str]]:
     return len(texts), all_differences(texts, DATATROVE_DEFAULTS if datatrove_defaults else None)
 
 
+@pytest.mark.timeout(1800)  # about 20,000 documents through both filter stacks: minutes on 2 busy cores
 def test_every_real_document_gets_datatrove_decisions_reasons_and_text(shared_data: Path):
     files = sorted({document.source.split(":")[0] for document in real_documents(shared_data)
                     if "weborganizer" not in document.source} | {"classification/weborganizer"})
