@@ -146,7 +146,6 @@ def shipped_demo(tmp_path_factory) -> ShippedDemo:
     return ShippedDemo(home, env, json.loads(report.read_text()), output)
 
 
-
 # The two longest, most CPU-hungry folders share one unit, run one after the other by one worker while the other
 # worker takes every other folder: run side by side they slowed each other past their time limits on 2 cores.
 HEAVY_UNIT = {"demo": "demo", "fast_filters": "demo"}
