@@ -24,12 +24,6 @@ class SourceBound:
     because: str
 
 
-def check_mix_bounds(recipes: dict[str, MixRecipe], bounds: dict[str, SourceBound]) -> None:
-    """Raise MixRecipeError for the first recipe that the bounds make impossible, or possibly impossible."""
-    for recipe in recipes.values():
-        _check(recipe, bounds)
-
-
 def mix_bound_problems(recipes: dict[str, MixRecipe], bounds: dict[str, SourceBound]) -> dict[str, str]:
     """Each recipe that the bounds make impossible, or possibly impossible, with the reason."""
     problems = {}

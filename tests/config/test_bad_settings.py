@@ -229,8 +229,9 @@ def test_the_shipped_demo_mixes_fit_any_generation_setting(monkeypatch):
     """The demo's synthetic candidate takes fixed passes: no max_documents can make it impossible (down to one page,
     and up to the cap where four passes of every output would fill the budget)."""
     from factory.mixing import load_recipes
-    from factory.mixing.bounds import SourceBound, check_mix_bounds
+    from factory.mixing.bounds import SourceBound, mix_bound_problems
 
     demo = {name: recipe for name, recipe in load_recipes().items() if recipe.demo}
     for pages in (1, 12, 1000):
-        check_mix_bounds(demo, {"synthetic": SourceBound(pages * 192, f"{pages} pages")})
+        assert mix_bound_problems(demo, {"synthetic": SourceBound(pages * 192, f"{pages} pages")}) == {}, pages
+    assert "web-plus-synthetic" in mix_bound_problems(demo, {"synthetic": SourceBound(300_000, "too many pages")})
