@@ -102,3 +102,55 @@ def ui(port: int = typer.Option(3000, help="port on 127.0.0.1")) -> None:
     console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home}); Ctrl-C stops it")
     command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"]
     raise typer.Exit(subprocess.call(command, env={**os.environ, "DAGSTER_HOME": str(home)}))
+
+
+@app.command()
+def stale(as_json: bool = typer.Option(False, "--json", help="print JSON"),
+          requests: bool = typer.Option(False, "--requests", help="also tick every sensor (nothing stored, nothing run) "
+                                                                  "and list the runs each would request now")) -> None:
+    """Every partition whose current version is not the one its step would make now from factory.yaml, the code and
+    the current input versions, with the cause: what the sensors, `make demo` and the UI's up_to_date checks rebuild."""
+    import json
+
+    settings.set_offline_defaults()
+    report = stale_report(requests)
+    if as_json:
+        print(json.dumps(report, indent=1, default=str))
+        return
+    for status in report["stale"]:
+        console.print(f"[{'yellow' if status['state'] == 'outdated' else 'grey50'}]{status['state']}[/] {status['describe']}")
+    for sensor_name, keys in report.get("requests", {}).items():
+        console.print(f"sensor {sensor_name} would request: {', '.join(keys) or 'nothing'}")
+    if not report["stale"]:
+        console.print("every current version is the one its step would make now")
+
+
+def stale_report(requests: bool = False) -> dict:
+    """``factory stale`` as data, from the settings file as it is now (read again on every call)."""
+    from assets.definitions import build_resources
+    from assets.instance import ensure_dagster_home
+    from assets.planner import CURRENT, UNPLANNABLE, Planner
+
+    ensure_dagster_home()
+    resources = build_resources()
+    planner = Planner(resources)
+    found = [status for asset in Planner.PLANNED for partition in planner.store.partitions(asset)
+             if (status := planner.status(asset, None if partition == "all" else partition)).state not in (CURRENT, UNPLANNABLE)]
+    report = {"stale": [{**vars(status), "describe": status.describe()} for status in found]}
+    if requests:
+        report["requests"] = sensor_requests(resources)
+    return report
+
+
+def sensor_requests(resources: dict) -> dict[str, list[str]]:
+    """Each sensor's run requests if it ticked now, by partition key; its cursor is read, not advanced."""
+    from dagster import DagsterInstance
+
+    from assets.definitions import defs
+    from assets.demo import tick_once
+    from assets.sensor_cursors import sensor_cursors
+
+    instance = DagsterInstance.get()
+    with sensor_cursors(instance) as cursors:
+        return {sensor.name: sorted(str(r.partition_key) for r in tick_once(resources, instance, cursors, sensor))
+                for sensor in defs.sensors if sensor.targets}

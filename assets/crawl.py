@@ -15,7 +15,7 @@ METADATA_FILES = 100
 
 @asset(
     partitions_def=crawl_partitions,
-    code_version=index.CODE_VERSION,
+    code_version=index.STEP.code_version,
     group_name="crawl",
     owners=OWNERS,
     kinds={"warc", "parquet"} | store_kinds(),

@@ -26,7 +26,7 @@ from resources.executor import ExecutorResource
 @asset(
     partitions_def=crawl_partitions,
     deps=[AssetDep("raw_crawl"), AssetDep("category_classifier")],
-    code_version=curation.CODE_VERSION,
+    code_version=curation.STEP.code_version,
     group_name="curation",
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),
@@ -69,7 +69,7 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
 @asset(
     partitions_def=dumps,
     deps=[AssetDep("filtered", partition_mapping=by_dump())],
-    code_version=dedup.CODE_VERSION,
+    code_version=dedup.STEP.code_version,
     group_name="curation",
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),

@@ -1,21 +1,17 @@
-"""Re-materializing `deduped` when any chunk of its dump gets a new `filtered` version.
+"""Re-materializing `deduped` when the version it would make now differs from its current one.
 
-Dagster does not mark a dump-level asset stale across the all-chunks fan-in, so this sensor
-fingerprints the current `filtered` versions of every chunk of each dump (from the store's
-manifests) and requests one `deduped` run per new fingerprint once every chunk has a version.
+Dagster does not mark a dump-level asset stale across the all-chunks fan-in; the planner does: a dump
+is requested once every crawled chunk's `filtered` version is current and the dump's `deduped` plan
+(those versions, the dedup settings, the code) names a version that is not the current one.
 """
 
-import hashlib
-import json
-
-from dagster import AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job, sensor
+from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job, sensor
 
 from assets.partitions import dumps
-from factory import settings
-from factory.crawl.sources import chunk_keys
-from factory.curation import ASSET as FILTERED
-from factory.dedup.step import crawled_chunks
-from resources import StoreResource
+from assets.planner import PLANNER_RESOURCES, Planner
+from assets.requests import outdated, request_for
+from factory.documents import dump_partition
+from factory.store.partitions import partition_label
 
 deduped_job = define_asset_job(
     "deduped_job", selection=AssetSelection.assets("deduped"),
@@ -23,32 +19,15 @@ deduped_job = define_asset_job(
 )
 
 
-def filtered_fingerprint(store, dump: str, chunks: list[str]) -> str | None:
-    """A hash of the current `filtered` versions of every crawled chunk of ``dump``; None while one is missing."""
-    versions = []
-    chunks = crawled_chunks(store, dump, chunks)
-    if not chunks:
-        return None
-    for chunk in chunks:
-        manifest = store.current(FILTERED, {"dump": dump, "chunk": chunk})
-        if manifest is None:
-            return None
-        versions.append(f"{chunk}:{manifest.version}")
-    return hashlib.sha256("|".join(versions).encode()).hexdigest()[:16]
-
-
-@sensor(job=deduped_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.RUNNING)
-def deduped_sensor(context: SensorEvaluationContext, store: StoreResource):
-    """One deduped run per dump whose chunks' `filtered` versions changed since the last request."""
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    factory_store, chunks = store.get(), chunk_keys(settings.chunk_count())
+@sensor(job=deduped_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.RUNNING,
+        required_resource_keys=PLANNER_RESOURCES)
+def deduped_sensor(context: SensorEvaluationContext, **resources):
+    """One deduped run per dump whose deduped version would change (its chunks' filtered versions, its settings)."""
+    planner = Planner.from_context(context)
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
-        fingerprint = filtered_fingerprint(factory_store, dump, chunks)
-        if fingerprint is None or cursor.get(dump) == fingerprint:
-            continue
-        cursor[dump] = fingerprint
-        requests.append(RunRequest(run_key=f"deduped:{dump}:{fingerprint}", partition_key=dump, tags={"factory/dump": dump}))
+        if statuses := outdated(planner, ["deduped"], partition_label(dump_partition(dump))):
+            requests.append(request_for(statuses, dump, {"factory/dump": dump}))
     if not requests:
-        return SkipReason("no dump has new filtered versions in all of its chunks")
-    return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+        return SkipReason("every dump's deduped version is current (or waits for its chunks' filtered versions)")
+    return SensorResult(run_requests=requests)

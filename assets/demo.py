@@ -117,12 +117,22 @@ def _failures(result) -> str:
 def tick(ctx: DemoContext, sensor: SensorDefinition) -> tuple[list[RunRequest], str | None]:
     """One evaluation of ``sensor`` from its stored cursor, its new partitions added; the new cursor is returned,
     to be stored once its runs succeeded (a failed demo then asks again on the next try)."""
-    context = build_sensor_context(instance=ctx.instance, cursor=ctx.cursors.get(sensor.name), sensor_name=sensor.name,
-                                   resources=ctx.defs.resources)
-    result = sensor(context)
+    result = _evaluate(ctx.defs.resources, ctx.instance, ctx.cursors, sensor)
     for request in getattr(result, "dynamic_partitions_requests", None) or []:
         ctx.instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
     return list(getattr(result, "run_requests", None) or []), getattr(result, "cursor", None)
+
+
+def tick_once(resources: dict, instance: DagsterInstance, cursors: SensorCursors, sensor: SensorDefinition) -> list[RunRequest]:
+    """What ``sensor`` would request now with ``resources``: evaluated from its stored cursor, nothing added, stored
+    or run."""
+    return list(getattr(_evaluate(resources, instance, cursors, sensor), "run_requests", None) or [])
+
+
+def _evaluate(resources: dict, instance: DagsterInstance, cursors: SensorCursors, sensor: SensorDefinition):
+    context = build_sensor_context(instance=instance, cursor=cursors.get(sensor.name), sensor_name=sensor.name,
+                                   resources=resources)
+    return sensor(context)
 
 
 def run_sensor(ctx: DemoContext, sensor: SensorDefinition, job_name: str) -> None:

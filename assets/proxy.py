@@ -25,14 +25,14 @@ from assets.partitions import mixes
 from assets.results import materialize_result
 from factory.evaluation import leaderboard as board
 from factory.evaluation.heldout import exclusion as heldout_exclusion
-from factory.evaluation.step import CODE_VERSION as EVAL_CODE_VERSION
+from factory.evaluation.step import STEP as EVAL_STEP
 from factory.evaluation.step import evaluate_proxy
 from factory.mixing import MixRecipeError
 from factory.mixing.heldout_check import heldout_leaks
 from factory.mixing.recipe import baseline_of
-from factory.mixing.step import CODE_VERSION as MIXED_CODE_VERSION
+from factory.mixing.step import STEP as MIXED_STEP
 from factory.mixing.step import build_mix
-from factory.training.step import CODE_VERSION as PROXY_CODE_VERSION
+from factory.training.step import STEP as PROXY_STEP
 from resources import StoreResource
 from resources.decisions import DecisionsResource
 from resources.evaluator import EvaluatorResource
@@ -52,7 +52,7 @@ def _recipe(mix_recipes: MixRecipesResource, name: str):
     partitions_def=mixes,
     deps=[AssetDep(name, partition_mapping=AllPartitionMapping())
           for name in ("filtered", "deduped", "synthetic", "edu_filtered", "semantic_deduped")],
-    code_version=MIXED_CODE_VERSION,
+    code_version=MIXED_STEP.code_version,
     group_name="mixing",
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),
@@ -92,7 +92,7 @@ def heldout_not_in_mix(context, store: StoreResource) -> AssetCheckResult:
 @asset(
     partitions_def=mixes,
     deps=["mixed"],
-    code_version=PROXY_CODE_VERSION,
+    code_version=PROXY_STEP.code_version,
     pool="gpu",
     group_name="proxy",
     owners=metadata.OWNERS,
@@ -116,7 +116,7 @@ def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: T
 @asset(
     partitions_def=mixes,
     deps=["proxy_model"],
-    code_version=EVAL_CODE_VERSION,
+    code_version=EVAL_STEP.code_version,
     pool="gpu",
     group_name="proxy",
     owners=metadata.OWNERS,
@@ -146,7 +146,7 @@ SCORE_COLUMNS = [("task", "string"), ("metric", "string"), ("value", "float"), (
 
 @asset(
     deps=[AssetDep("proxy_eval", partition_mapping=AllPartitionMapping())],
-    code_version=board.CODE_VERSION,
+    code_version=board.STEP.code_version,
     group_name="proxy",
     owners=metadata.OWNERS,
     kinds={"parquet", "matplotlib"} | metadata.store_kinds(),

@@ -1,19 +1,14 @@
 """Sensors of the proxy stage: recipe files -> `mixes` partitions and `mixed` runs; a new mix
 version -> exactly one proxy training + evaluation run on the gpu pool.
 
-The mix sensor keys each request by the recipe's content digest and the source versions it
-would read, so an edited recipe or a new upstream version re-mixes, once. The training sensor
-keys each request by the `mixed` store version (run_key and cursor), so every new mix version
-is trained and evaluated exactly once.
+Both request the partitions whose version would change (the planner: recipe content, source
+versions, proxy and evaluation settings, code), keyed by that version: an edited recipe, a new
+upstream version or a changed setting is built once, and a current partition is never requested.
 """
-
-import hashlib
-import json
 
 from dagster import (
     AssetSelection,
     DefaultSensorStatus,
-    RunRequest,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -22,10 +17,8 @@ from dagster import (
 )
 
 from assets.partitions import mixes
-from factory.mixing import MixRecipeError
-from factory.mixing.plan import source_versions
-from resources import StoreResource
-from resources.trainer import MixRecipesResource
+from assets.planner import PLANNER_RESOURCES, Planner
+from assets.requests import outdated, request_for
 
 GPU_TAGS = {"factory/pool": "gpu"}
 
@@ -43,45 +36,41 @@ leaderboard_job = define_asset_job(
 )
 
 
-@sensor(job=mix_job, minimum_interval_seconds=300, default_status=DefaultSensorStatus.STOPPED)
-def mix_sensor(context: SensorEvaluationContext, store: StoreResource, mix_recipes: MixRecipesResource):
-    """Adds a `mixes` partition per recipe file; one `mixed` run per new recipe content or source versions."""
-    recipes = mix_recipes.load()  # a malformed recipe file fails the evaluation with its message
-    known = set(context.instance.get_dynamic_partitions(mixes.name))
-    new = sorted(set(recipes) - known)
-    factory_store = store.get()
+@sensor(job=mix_job, minimum_interval_seconds=300, default_status=DefaultSensorStatus.STOPPED,
+        required_resource_keys=PLANNER_RESOURCES)
+def mix_sensor(context: SensorEvaluationContext, **resources):
+    """Adds a `mixes` partition per recipe file; one `mixed` run per mix whose version would change (recipe content,
+    source versions, tokenizer, held-out set, code)."""
+    planner = Planner.from_context(context)
+    recipes = context.resources.mix_recipes.load()  # a malformed recipe file fails the evaluation with its message
+    new = sorted(set(recipes) - set(context.instance.get_dynamic_partitions(mixes.name)))
     requests, waiting = [], []
-    for name, recipe in sorted(recipes.items()):
-        try:
-            versions = source_versions(factory_store, recipe)
-        except MixRecipeError as error:  # sources not built yet: ask again later
-            waiting.append(f"{name}: {error}")
-            continue
-        state = hashlib.sha256(json.dumps([recipe.digest(), versions]).encode()).hexdigest()[:16]
-        requests.append(RunRequest(run_key=f"mix:{name}:{state}", partition_key=name, tags={"factory/mix": name, "factory/mix_state": state}))
+    for name in sorted(recipes):
+        status = planner.status("mixed", name)
+        if status.state in ("unplannable", "waiting"):  # sources not built or not current yet: ask again later
+            waiting.append(status.describe())
+        elif statuses := outdated(planner, ["mixed"], name):
+            requests.append(request_for(statuses, name, {"factory/mix": name, "factory/mix_version": status.implied}))
     for line in waiting:
         context.log.info(f"mix waiting for its sources: {line}")
     if not requests and not new:
-        return SkipReason(f"no mix can be built yet ({len(waiting)} waiting for sources)")
+        return SkipReason(f"every buildable mix is current ({len(waiting)} waiting for sources)")
     return SensorResult(run_requests=requests, dynamic_partitions_requests=[mixes.build_add_request(new)] if new else [])
 
 
-@sensor(job=proxy_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.STOPPED)
-def training_sensor(context: SensorEvaluationContext, store: StoreResource):
-    """One proxy_model + proxy_eval run per new `mixed` version, tagged for the gpu pool."""
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    factory_store = store.get()
+@sensor(job=proxy_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.STOPPED,
+        required_resource_keys=PLANNER_RESOURCES)
+def training_sensor(context: SensorEvaluationContext, **resources):
+    """One proxy_model + proxy_eval run per mix whose proxy or evaluation version would change, for the gpu pool."""
+    planner = Planner.from_context(context)
     requests = []
     for mix in sorted(context.instance.get_dynamic_partitions(mixes.name)):
-        manifest = factory_store.current("mixed", mix)
-        if manifest is None or cursor.get(mix) == manifest.version:
-            continue
-        cursor[mix] = manifest.version
-        requests.append(RunRequest(
-            run_key=f"proxy:{mix}:{manifest.version}", partition_key=mix,
-            tags={"factory/mix": mix, "factory/mix_version": manifest.version, "factory/mix_tokens": str(manifest.counts.get("tokens", 0)), **GPU_TAGS},
-        ))
+        if statuses := outdated(planner, ["proxy_model", "proxy_eval"], mix):
+            manifest = planner.store.current("mixed", mix)
+            requests.append(request_for(statuses, mix, {
+                "factory/mix": mix, "factory/mix_version": manifest.version,
+                "factory/mix_tokens": str(manifest.counts.get("tokens", 0)), **GPU_TAGS}))
     if not requests:
-        return SkipReason("no mix has a new version since its last training request")
+        return SkipReason("every mix's proxy and evaluation are current")
     context.log.info(f"requesting {len(requests)} proxy training runs")
-    return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+    return SensorResult(run_requests=requests)

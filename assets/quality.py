@@ -37,7 +37,7 @@ CONFUSION_NOTE = "rows: true, columns: predicted"
 
 
 @asset(
-    code_version=categories.CODE_VERSION,
+    code_version=categories.STEP.code_version,
     group_name=GROUP,
     owners=metadata.OWNERS,
     kinds={"fasttext", "scikitlearn"} | metadata.store_kinds(),
@@ -61,7 +61,7 @@ def category_classifier(context: AssetExecutionContext, store: StoreResource, ca
 
 @asset(
     deps=[AssetDep("deduped", partition_mapping=AllPartitionMapping())],
-    code_version=annotations_step.CODE_VERSION,
+    code_version=annotations_step.STEP.code_version,
     pool="gpu",
     group_name=GROUP,
     owners=metadata.OWNERS,
@@ -88,7 +88,7 @@ def quality_annotations(context: AssetExecutionContext, store: StoreResource, qu
 
 @asset(
     deps=["quality_annotations"],
-    code_version=classifier_step.CODE_VERSION,
+    code_version=classifier_step.STEP.code_version,
     group_name=GROUP,
     owners=metadata.OWNERS,
     kinds={"scikitlearn", "pytorch"} | metadata.store_kinds(),
@@ -111,7 +111,7 @@ def quality_classifier(context: AssetExecutionContext, store: StoreResource, qua
 @asset(
     partitions_def=dumps,
     deps=["deduped", "quality_classifier"],
-    code_version=scores_step.CODE_VERSION,
+    code_version=scores_step.STEP.code_version,
     group_name=GROUP,
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),
@@ -137,7 +137,7 @@ def quality_scores(context: AssetExecutionContext, store: StoreResource, quality
 @asset(
     partitions_def=dumps,
     deps=["deduped", "quality_scores"],
-    code_version=edu_filtered_step.CODE_VERSION,
+    code_version=edu_filtered_step.STEP.code_version,
     group_name=GROUP,
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),
@@ -154,7 +154,7 @@ def edu_filtered(context: AssetExecutionContext, store: StoreResource, quality_s
 @asset(
     partitions_def=dumps,
     deps=["deduped"],
-    code_version=semantic.CODE_VERSION,
+    code_version=semantic.STEP.code_version,
     group_name=GROUP,
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),

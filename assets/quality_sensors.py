@@ -2,19 +2,18 @@
 
 `categories_job` trains the category classifier (before the crawl: `filtered` tags with it);
 `quality_model_job` grades the sample and trains the quality classifier once the dumps are deduplicated;
-the quality sensor then requests `quality_scores` + `edu_filtered` for each dump whose source version or
-quality classifier changed since its last request.
+the quality sensor then requests `quality_scores` + `edu_filtered` for each dump whose version of either
+would change (a new source or classifier version, the threshold, the code).
 """
 
-import json
-
-from dagster import AssetSelection, DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job, sensor
+from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job, sensor
 
 from assets.partitions import dumps
+from assets.planner import PLANNER_RESOURCES, Planner
+from assets.requests import outdated, request_for
 from factory.documents import dump_partition
 from factory.quality.classifier_step import ASSET as QUALITY_CLASSIFIER
-from resources import StoreResource
-from resources.quality import QualitySettingsResource
+from factory.store.partitions import partition_label
 
 categories_job = define_asset_job(
     "categories_job", selection=AssetSelection.assets("category_classifier"),
@@ -30,24 +29,21 @@ quality_job = define_asset_job(
 )
 
 
-@sensor(job=quality_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.RUNNING)
-def quality_sensor(context: SensorEvaluationContext, store: StoreResource, quality_settings: QualitySettingsResource):
-    """One scoring run per dump whose source version or classifier changed since its last request."""
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    factory_store = store.get()
-    classifier = factory_store.current(QUALITY_CLASSIFIER, None)
-    if classifier is None:
+@sensor(job=quality_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.RUNNING,
+        required_resource_keys=PLANNER_RESOURCES)
+def quality_sensor(context: SensorEvaluationContext, **resources):
+    """One scoring run per dump (with documents) whose quality_scores or edu_filtered version would change."""
+    planner = Planner.from_context(context)
+    factory_store, source_asset = planner.store, context.resources.quality_settings.source_asset
+    if factory_store.current(QUALITY_CLASSIFIER, None) is None:
         return SkipReason("no quality_classifier version yet: materialize quality_annotations and quality_classifier")
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
-        source = factory_store.current(quality_settings.source_asset, dump_partition(dump))
+        source = factory_store.current(source_asset, dump_partition(dump))
         if source is None or not source.counts.get("documents"):
             continue
-        state = f"{source.version}:{classifier.version}"
-        if cursor.get(dump) == state:
-            continue
-        cursor[dump] = state
-        requests.append(RunRequest(run_key=f"quality:{dump}:{state}", partition_key=dump, tags={"factory/dump": dump}))
+        if statuses := outdated(planner, ["quality_scores", "edu_filtered"], partition_label(dump_partition(dump))):
+            requests.append(request_for(statuses, dump, {"factory/dump": dump}))
     if not requests:
-        return SkipReason("no dump has a new source version or classifier since the last request")
-    return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+        return SkipReason("every dump's quality_scores and edu_filtered versions are current")
+    return SensorResult(run_requests=requests)

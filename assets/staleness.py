@@ -1,11 +1,13 @@
-"""Staleness Dagster cannot see: current versions built from inputs that are no longer current.
+"""Staleness, one check per planned asset: is every partition's current version the one its step would make now?
 
-Dagster marks an asset stale only along partition mappings it can follow; across an all-partitions
-fan-in (a dump's chunks into `deduped`, many sources into a mix, every mix into the leaderboard) it
-does not. The store's manifests record the exact input versions, so each check compares them with
-the partitions' current pointers, for every partition of its asset. The checks run with each
-materialization of their asset and on demand (`staleness_job`, hourly `staleness_schedule`, or
-"Execute checks" in the UI); `factory lineage` marks the same nodes.
+Dagster marks an asset stale only along partition mappings it can follow and code versions it is told;
+across an all-partitions fan-in (a dump's chunks into `deduped`, many sources into a mix, every mix
+into the leaderboard), or after a settings change, it cannot. The planner can: for each partition with
+a current version, the version its step would make from the current settings, code, libraries and
+input versions. A partition is *outdated* when they differ (the check names each cause: config key
+with both values, code version, input, library) and *waiting* when an input is outdated. The checks
+run with each materialization of their asset and on demand (`staleness_job`, the hourly
+`staleness_schedule`, or "Execute checks" in the UI); the sensors request the same outdated partitions.
 """
 
 from __future__ import annotations
@@ -22,47 +24,51 @@ from dagster import (
     define_asset_job,
 )
 
-from factory.audit.index import StoreIndex
-from factory.audit.staleness import superseded_inputs
-from factory.store import Store
-from resources import StoreResource
+from assets.planner import CURRENT, PLANNER_RESOURCES, UNPLANNABLE, Planner
+from factory.store.partitions import UNPARTITIONED
 
-CHECKED_ASSETS = ("mixed", "proxy_model", "proxy_eval", "leaderboard")
-CHECK_NAME = "inputs_current"
+CHECK_NAME = "up_to_date"
 
 
-def stale_partitions(store: Store, asset: str) -> dict[str, list[str]]:
-    """Each partition of ``asset`` whose current version was built, directly or further up, from a superseded version."""
-    index = StoreIndex(store)
+def stale_partitions(planner: Planner, asset: str) -> dict[str, dict]:
+    """Each partition of ``asset`` whose current version is not the one its step would make now: its state
+    (outdated or waiting), the two versions and the causes."""
     found = {}
-    for partition in store.partitions(asset):
-        manifest = store.current(asset, partition)
-        if manifest is not None and (superseded := superseded_inputs(index, manifest)):
-            found[partition] = [item.describe() for item in superseded]
+    for partition in planner.store.partitions(asset):
+        status = planner.status(asset, None if partition == UNPARTITIONED else partition)
+        if status.state not in (CURRENT, UNPLANNABLE):
+            found[partition] = {"state": status.state, "current": status.current, "implied": status.implied,
+                                "causes": status.causes, "describe": status.describe()}
     return found
 
 
-def inputs_current_check(asset: str) -> AssetChecksDefinition:
-    @asset_check(asset=asset, name=CHECK_NAME, blocking=False,
-                 description="every partition's current version was built from the current versions of its inputs, "
-                             "all the way up (Dagster cannot see this across all-partitions fan-ins)")
-    def _check(store: StoreResource) -> AssetCheckResult:
-        stale = stale_partitions(store.get(), asset)
-        summary = "; ".join(f"{partition}: {len(items)} superseded input(s), e.g. {items[0]}" for partition, items in stale.items())
-        return AssetCheckResult(
-            passed=not stale, severity=AssetCheckSeverity.WARN,
-            description=(f"rebuild {len(stale)} partition(s): {summary}" if stale
-                         else "every current version was built from current inputs"),
-            metadata={"stale_partitions": MetadataValue.json(stale)},
-        )
+def check_result(planner: Planner, asset: str) -> AssetCheckResult:
+    stale = stale_partitions(planner, asset)
+    lines = [item["describe"] for item in stale.values()]
+    return AssetCheckResult(
+        passed=not stale, severity=AssetCheckSeverity.WARN,
+        description=(f"{len(stale)} partition(s) not at the version their step would make now: " + "; ".join(lines[:5])
+                     + ("; ..." if len(lines) > 5 else "") if stale
+                     else "every current version is the one the step would make now (settings, code, inputs)"),
+        metadata={"stale_partitions": MetadataValue.json(stale)},
+    )
+
+
+def up_to_date_check(asset: str) -> AssetChecksDefinition:
+    @asset_check(asset=asset, name=CHECK_NAME, blocking=False, required_resource_keys=PLANNER_RESOURCES,
+                 description="every partition's current version is the one its step would make now from the current "
+                             "settings, code, libraries and input versions (the cause is named when not)")
+    def _check(context) -> AssetCheckResult:
+        return check_result(Planner.from_context(context), asset)
 
     return _check
 
 
-STALENESS_CHECKS = [inputs_current_check(asset) for asset in CHECKED_ASSETS]
+CHECKED_ASSETS = tuple(Planner.PLANNED)
+STALENESS_CHECKS = [up_to_date_check(asset) for asset in CHECKED_ASSETS]
 staleness_job = define_asset_job(
     "staleness_job", selection=AssetSelection.checks(*STALENESS_CHECKS),
-    description="Re-run the inputs_current checks of mixed, proxy_model, proxy_eval and leaderboard.",
+    description="Re-run the up_to_date check of every asset the planner plans.",
 )
 staleness_schedule = ScheduleDefinition(job=staleness_job, cron_schedule="0 * * * *",
                                         default_status=DefaultScheduleStatus.RUNNING)

@@ -53,7 +53,7 @@ def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
 @asset(
     partitions_def=synthetic_partitions,
     deps=[AssetDep("deduped", partition_mapping=by_dump()), AssetDep("category_classifier")],
-    code_version=generation.CODE_VERSION,
+    code_version=generation.STEP.code_version,
     pool="gpu",
     group_name="synthetic",
     owners=OWNERS,

@@ -1,18 +1,15 @@
 """Sensors of the synthetic stage: recipe files -> `recipes` partitions; new source versions ->
 one `synthetic` run per (dump, recipe).
 
-The generation sensor keys each request by the source partition's store version and the
-recipe's fingerprint, so a (dump, recipe) is requested once per new source version (or edited
-recipe) and never twice for the same one. Runs carry tags and land on the asset's `gpu` pool,
+The generation sensor requests each (dump, recipe) whose synthetic version would change (the
+planner: source and classifier versions, recipe, model, settings, code), keyed by that version,
+so it is requested once per version and never twice. Runs carry tags and land on the asset's `gpu` pool,
 so GPU work queues instead of overlapping.
 """
-
-import json
 
 from dagster import (
     AssetSelection,
     DefaultSensorStatus,
-    RunRequest,
     SensorEvaluationContext,
     SensorResult,
     SkipReason,
@@ -21,11 +18,11 @@ from dagster import (
 )
 
 from assets.partitions import dumps
+from assets.planner import PLANNER_RESOURCES, Planner
+from assets.requests import outdated, request_for
 from assets.synthetic import recipes, synthetic_key
-from factory.documents import dump_partition
 from factory.generation import load_recipes
-from resources import StoreResource
-from resources.synthetic import SyntheticSettingsResource
+from factory.store.partitions import partition_label
 
 synthetic_job = define_asset_job(
     "synthetic_job", selection=AssetSelection.assets("synthetic"),
@@ -45,36 +42,27 @@ def recipe_sensor(context: SensorEvaluationContext):
     return SensorResult(dynamic_partitions_requests=[recipes.build_add_request(new)])
 
 
-@sensor(job=synthetic_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.STOPPED)
-def synthetic_sensor(context: SensorEvaluationContext, store: StoreResource, synthetic_settings: SyntheticSettingsResource):
-    """One synthetic run per (dump, recipe) whose source partition or recipe changed since its last request."""
-    cursor = json.loads(context.cursor) if context.cursor else {}
-    factory_store = store.get()
-    source_asset = synthetic_settings.source_asset
-    wanted = set(synthetic_settings.recipes) if synthetic_settings.recipes is not None else None
+@sensor(job=synthetic_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.STOPPED,
+        required_resource_keys=PLANNER_RESOURCES)
+def synthetic_sensor(context: SensorEvaluationContext, **resources):
+    """One synthetic run per configured (dump, recipe) whose version would change: a new source or classifier version,
+    an edited recipe, the model, the settings (``synthetic_settings``, ``generator``) or the code."""
+    planner = Planner.from_context(context)
+    settings = context.resources.synthetic_settings
+    wanted = set(settings.recipes) if settings.recipes is not None else None
     recipe_files = load_recipes()
-    recipe_names = [r for r in context.instance.get_dynamic_partitions(recipes.name)
-                    if r in recipe_files and (wanted is None or r in wanted)]
+    names = [r for r in context.instance.get_dynamic_partitions(recipes.name)
+             if r in recipe_files and (wanted is None or r in wanted)]
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
-        if synthetic_settings.dumps is not None and dump not in synthetic_settings.dumps:
+        if settings.dumps is not None and dump not in settings.dumps:
             continue
-        source = factory_store.current(source_asset, dump_partition(dump))
-        if source is None:
-            continue
-        for name in recipe_names:
-            recipe = recipe_files[name]
-            state = f"{source.version}:{recipe.fingerprint}"
-            if cursor.get(f"{dump}/{name}") == state:
-                continue
-            cursor[f"{dump}/{name}"] = state
-            requests.append(RunRequest(
-                run_key=f"synthetic:{dump}:{name}:{state}",
-                partition_key=synthetic_key(dump, name),
-                tags={"factory/dump": dump, "factory/recipe": name, "factory/recipe_version": str(recipe.version),
-                      "factory/source": f"{source_asset}@{source.version}", "factory/pool": "gpu"},
-            ))
+        for name in names:
+            if statuses := outdated(planner, ["synthetic"], partition_label({"dump": dump, "recipe": name})):
+                requests.append(request_for(statuses, synthetic_key(dump, name), {
+                    "factory/dump": dump, "factory/recipe": name, "factory/recipe_version": str(recipe_files[name].version),
+                    "factory/pool": "gpu"}))
     if not requests:
-        return SkipReason(f"no (dump, recipe) with a new {source_asset} version or recipe since the last request")
+        return SkipReason("every configured (dump, recipe) has its current synthetic version")
     context.log.info(f"requesting {len(requests)} synthetic runs")
-    return SensorResult(run_requests=requests, cursor=json.dumps(cursor, sort_keys=True))
+    return SensorResult(run_requests=requests)

@@ -268,8 +268,10 @@ def sensor_delay(work: Path, repeats: int) -> dict:
 
 def commit_version(store, asset: str, partition, config: dict, inputs=(), sources=()):
     """One committed version written as the steps write theirs (no data files: lineage reads manifests only)."""
-    writer = store.writer(asset, partition, code_version="1", config=config,
-                          inputs=[store.input_ref(m) for m in inputs], sources=list(sources))
+    from factory.store.writer import open_writer
+
+    writer = open_writer(store, asset, partition, code_version="1", config=config,
+                         inputs=[store.input_ref(m) for m in inputs], sources=list(sources))
     return writer.commit(counts={"documents": 1})
 
 

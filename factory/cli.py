@@ -313,9 +313,10 @@ def models() -> None:
 def code_versions(
     record: bool = typer.Option(False, "--record", help="record the current source of every step as reviewed"),
 ) -> None:
-    """Check that no step's source changed under its old CODE_VERSION (exit 1 naming the step and the modules).
+    """Check that no step's source changed under its old code version (exit 1 naming the step and the modules).
 
-    After a change: bump the step's CODE_VERSION if its output changes, then record with --record."""
+    After a change: bump the step's code version (``STEP = Step(..., code_version=...)``) if its output changes, then
+    record with --record."""
     from factory import code_versions as versions
 
     if record:
@@ -327,7 +328,7 @@ def code_versions(
         console.print(f"[red]{escape(drift.message)}[/]")
     if drifts:
         raise typer.Exit(1)
-    console.print(f"every step's source matches its recorded code version ({len(versions.STEPS)} steps)")
+    console.print(f"every step's source matches its recorded code version ({len(versions.current())} steps)")
 
 
 @app.command()

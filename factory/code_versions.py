@@ -1,10 +1,11 @@
-"""Code versions that cannot go stale: a step's ``CODE_VERSION`` must change whenever its output does.
+"""Code versions that cannot go stale: a step's code version (``STEP = Step(..., code_version=...)``) must change
+whenever its output does.
 
 Each step's source is fingerprinted: its module and every factory module it imports, transitively, as
 syntax trees without docstrings, so comments and formatting never count. ``factory/code_versions.json``
 records, per step, the code version and the fingerprint of each module as last reviewed. ``check``
 compares: a module that changed under the same code version is reported, naming the step and the
-module, until either the step's ``CODE_VERSION`` is bumped (its output changes) or the new source is
+module, until either the step's code version is bumped (its output changes) or the new source is
 recorded as reviewed with ``factory code-versions --record`` (a change that leaves the output alone).
 The test suite runs the check, so neither can be forgotten.
 
@@ -20,25 +21,12 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from factory.step_registry import registered_steps
+
 ROOT = Path(__file__).resolve().parent.parent
 LOCK_FILE = Path(__file__).resolve().parent / "code_versions.json"
-STEPS = {
-    "raw_crawl": "factory.crawl.index",
-    "filtered": "factory.curation.step",
-    "deduped": "factory.dedup.step",
-    "synthetic": "factory.generation.step",
-    "mixed": "factory.mixing.step",
-    "proxy_model": "factory.training.step",
-    "proxy_eval": "factory.evaluation.step",
-    "leaderboard": "factory.evaluation.leaderboard",
-    "category_classifier": "factory.categories.step",
-    "quality_annotations": "factory.quality.annotations_step",
-    "quality_classifier": "factory.quality.classifier_step",
-    "quality_scores": "factory.quality.scores_step",
-    "edu_filtered": "factory.quality.edu_filtered_step",
-    "semantic_deduped": "factory.semantic_dedup.step",
-}
-PLUMBING = ("factory.store", "factory.faults", "factory.settings", "factory.steps", "factory.code_versions")
+PLUMBING = ("factory.store", "factory.faults", "factory.settings", "factory.steps", "factory.step_registry",
+            "factory.code_versions")
 SHAPING_STORE_MODULES = ("factory.store.tables", "factory.store.shard_writer")
 
 
@@ -58,17 +46,19 @@ class Drift:
 
 
 def current(root: Path = ROOT) -> dict[str, StepSource]:
-    return {step: step_source(step, module, root) for step, module in STEPS.items()}
+    """Every registered step's source as it is now."""
+    return {asset: step_source(asset, step.module, step.code_version, root) for asset, step in registered_steps(root).items()}
 
 
-def step_source(step: str, module: str, root: Path = ROOT) -> StepSource:
+def step_source(step: str, module: str, code_version: str, root: Path = ROOT) -> StepSource:
     modules = {name: fingerprint(_module_file(name, root)) for name in sorted(imported_modules(module, root))}
-    return StepSource(step, _code_version(_module_file(module, root)), modules)
+    return StepSource(step, code_version, modules)
 
 
 def check(root: Path = ROOT, lock_file: Path = LOCK_FILE) -> list[Drift]:
     """Every step whose source changed without a new code version, or whose new code version is not recorded."""
     recorded = json.loads(lock_file.read_text()) if lock_file.exists() else {}
+    modules = {asset: step.module for asset, step in registered_steps(root).items()}
     drifts = []
     for step, source in current(root).items():
         before = recorded.get(step)
@@ -80,7 +70,7 @@ def check(root: Path = ROOT, lock_file: Path = LOCK_FILE) -> list[Drift]:
         if source.code_version == before["code_version"] and changed:
             drifts.append(Drift(step, (
                 f"{step}: {', '.join(changed)} changed since code version {source.code_version} was recorded. If the "
-                f"step's output changes, bump CODE_VERSION in {STEPS[step]}; either way, record the reviewed source with "
+                f"step's output changes, bump the code_version of STEP in {modules[step]}; either way, record the reviewed source with "
                 "`factory code-versions --record`")))
         elif source.code_version != before["code_version"]:
             drifts.append(Drift(step, (
@@ -154,11 +144,4 @@ def _module_file(name: str, root: Path) -> Path | None:
         if candidate.is_file():
             return candidate
     return None
-
-
-def _code_version(path: Path) -> str:
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "CODE_VERSION" for t in node.targets):
-            return str(ast.literal_eval(node.value))
-    raise LookupError(f"{path} defines no CODE_VERSION")
 

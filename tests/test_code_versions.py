@@ -1,4 +1,4 @@
-"""A step's source cannot change under its old CODE_VERSION without someone deciding so."""
+"""A step's source cannot change under its old code version without someone deciding so."""
 
 from __future__ import annotations
 
@@ -40,7 +40,7 @@ def test_a_changed_helper_module_fails_every_step_that_imports_it(tree):
     drifts = check(tree)
     assert "filtered" in drifts and not {"raw_crawl", "leaderboard", "proxy_model"} & set(drifts)
     assert "factory.curation.report changed since code version" in drifts["filtered"]
-    assert "bump CODE_VERSION in factory.curation.step" in drifts["filtered"]
+    assert "bump the code_version of STEP in factory.curation.step" in drifts["filtered"]
 
 
 def test_shared_code_fails_all_its_users(tree):
@@ -57,7 +57,7 @@ def test_comments_docstrings_and_formatting_do_not_count(tree):
 
 
 def test_a_bump_must_be_recorded_and_then_passes(tree):
-    edit(tree / "factory/dedup/step.py", 'CODE_VERSION = "', 'CODE_VERSION = "9')
+    edit(tree / "factory/dedup/step.py", 'code_version="', 'code_version="9')
     assert "is not recorded" in check(tree)["deduped"]
     code_versions.record(tree, tree / "lock.json")
     assert check(tree) == {}

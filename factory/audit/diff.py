@@ -83,6 +83,26 @@ def diff_versions(a: Manifest, b: Manifest) -> VersionDiff:
     )
 
 
+def plan_changes(current: Manifest, plan) -> list[str]:
+    """Why ``plan`` (a ``factory.steps.StepPlan``: what the step would make now) is not ``current``, one short line per
+    differing part of the identity: config keys with both values, the code version, inputs, sources, libraries."""
+    changes = [f"code version {current.code_version} -> {plan.step.code_version}"] \
+        if current.code_version != plan.step.code_version else []
+    changes += [f"{c.key}: {_short(c.a)} -> {_short(c.b)}" for c in _changes(flatten(current.config), flatten(plan.config))]
+    changes += [f"input {c.key}: {_short(c.a)} -> {_short(c.b)}" for c in _changes(
+        {f"{r.asset}[{r.partition}]": r.version for r in current.inputs},
+        {f"{m.asset}[{m.partition}]": m.version for m in plan.inputs})]
+    changes += [f"source {c.key} changed" for c in _changes({s.url: s.checksum for s in current.sources},
+                                                            {s.url: s.checksum for s in plan.sources})]
+    changes += [f"library {c.key}: {c.a} -> {c.b}" for c in _changes(current.libraries, plan.libraries)]
+    return changes
+
+
+def _short(value: Any, limit: int = 40) -> str:
+    text = value if isinstance(value, str) else json.dumps(value, default=str)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def pick_versions(index: StoreIndex, asset: str, partition: str, a: str | None, b: str | None) -> tuple[Manifest, Manifest]:
     """B: the given version or the current one; A: the given version or the one committed just before B.
     Versions may be given by a unique prefix."""

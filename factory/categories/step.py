@@ -24,12 +24,15 @@ from typing import Any
 from filelock import FileLock
 
 from factory import settings
-from factory.steps import StepResult, reuse_committed
-from factory.store import Manifest, Store
+from factory.steps import Step, StepPlan, StepResult, run_step
+from factory.store import Manifest, Store, VersionWriter
+from factory.store.filesystem import local_source
 
 log = logging.getLogger(__name__)
-ASSET = "category_classifier"
-CODE_VERSION = "1"
+# fastText trains and predicts the categories; the embedding kind runs MiniLM on torch, its head on numpy/sklearn.
+STEP = Step("category_classifier", code_version="1",
+            libraries=("fasttext-numpy2-wheel", "scikit-learn", "torch", "transformers", "numpy"))
+ASSET = STEP.asset
 MODEL_FOLDER = "model"
 METRICS_FILE = "metrics.json"
 DEFAULT_PAGES = "weborganizer/weborganizer_examples.jsonl.gz"
@@ -55,27 +58,36 @@ class CategoryConfig:
 
 def build_category_classifier(store: Store, config: CategoryConfig | None = None, run_id: str | None = None) -> StepResult:
     config = config or CategoryConfig()
+    plan = plan_classifier(config)
+    pages = _pages(config)
+
+    def build(writer: VersionWriter) -> Manifest:
+        started = time.time()
+        trained = _trained_files(writer.version, config, pages)
+        metrics = json.loads((trained / METRICS_FILE).read_text())
+        with writer.part(0) as part:
+            for path in sorted((trained / MODEL_FOLDER).iterdir()):
+                part.put_file(str(path), f"{MODEL_FOLDER}/{path.name}")
+            part.count(pages_train=metrics["pages_train"], pages_heldout=metrics["pages_heldout"])
+        manifest = writer.commit(stats={**metrics, "seconds": round(time.time() - started, 2)})
+        log.info("category_classifier %s: held-out accuracy %.3f, macro F1 %.3f", config.kind,
+                 metrics["heldout"]["accuracy"], metrics["heldout"]["macro_f1"])
+        return manifest
+
+    return run_step(store, plan, build, run_id=run_id)
+
+
+def plan_classifier(config: CategoryConfig) -> StepPlan:
+    """The version: the settings and the labelled pages file (by checksum)."""
+    return STEP.plan(None, config.to_dict(), sources=[local_source(config.labelled_pages, _pages(config))])
+
+
+def _pages(config: CategoryConfig) -> Path:
     pages = Path(settings.labelled_path(config.labelled_pages, "category classifier labelled_pages"))
     if not pages.is_file():
         raise FileNotFoundError(f"category classifier: labelled pages {pages} not found; point labelled_data in "
                                 "factory.yaml (or FACTORY_LABELLED_DATA) at the folder holding weborganizer/")
-    from factory.quality.labelled_sets import labelled_source  # lazily: factory.quality imports generation, which tags
-
-    writer = store.writer(ASSET, None, code_version=CODE_VERSION, config=config.to_dict(), sources=[labelled_source(config.labelled_pages, pages)],
-                          run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    trained = _trained_files(writer.version, config, pages)
-    metrics = json.loads((trained / METRICS_FILE).read_text())
-    with writer.part(0) as part:
-        for path in sorted((trained / MODEL_FOLDER).iterdir()):
-            part.put_file(str(path), f"{MODEL_FOLDER}/{path.name}")
-        part.count(pages_train=metrics["pages_train"], pages_heldout=metrics["pages_heldout"])
-    manifest = writer.commit(stats={**metrics, "seconds": round(time.time() - started, 2)})
-    log.info("category_classifier %s: held-out accuracy %.3f, macro F1 %.3f", config.kind,
-             metrics["heldout"]["accuracy"], metrics["heldout"]["macro_f1"])
-    return StepResult(manifest, reused=False)
+    return pages
 
 
 def category_classifier(store: Store) -> Manifest:

@@ -34,16 +34,16 @@ import pyarrow as pa
 from factory.crawl.gzip_members import UnreadableCrawlFile
 from factory.crawl.records import BadRecord, iter_records
 from factory.crawl.sources import LISTING, CrawlFile, CrawlSource, HashingReader, Listing
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Manifest, SourceFile, Store, VersionWriter
 from factory.store.filesystem import open_filesystem
 from factory.store.partitions import Partition
 
 log = logging.getLogger(__name__)
-ASSET = "raw_crawl"
-# 2: identity from listing fingerprints, index_mode, a fingerprint column, SHA-256 (not ETag) when read.
-# 3: bad input counted: bad_records, bad_reasons and error columns; records counts only good records.
-CODE_VERSION = "3"
+# code versions: 2: identity from listing fingerprints, index_mode, a fingerprint column, SHA-256 (not ETag) when
+# read. 3: bad input counted: bad_records, bad_reasons and error columns; records counts only good records.
+STEP = Step("raw_crawl", code_version="3", libraries=("warcio",))
+ASSET = STEP.asset
 # Typed even when empty: an empty chunk commits an empty file table, so downstream sees "no files".
 # ``records`` is null when the file was not read (listing mode): readers must not rely on it.
 FILES_SCHEMA = pa.schema([
@@ -87,29 +87,38 @@ class IndexedFiles:
     health: list[FileHealth | None] = field(default_factory=list)
 
 
+def plan_chunk(source: CrawlSource, dump: str, chunk: str, chunks: int) -> StepPlan:
+    """The version is named by the chunk's listing: URLs and listing fingerprints, no file opened."""
+    return _plan(source, dump, chunk, chunks, *_listing(source, dump, chunk, chunks))
+
+
 def index_chunk(store: Store, source: CrawlSource, dump: str, chunk: str, chunks: int, run_id: str | None = None) -> StepResult:
-    partition = {"dump": dump, "chunk": chunk}
+    files, listings = _listing(source, dump, chunk, chunks)
+    plan = _plan(source, dump, chunk, chunks, files, listings)
+
+    def build(writer: VersionWriter) -> Manifest:
+        indexed = index_files(store, source, plan.partition, files, listings)
+        # The version is named by the listing; the manifest records what indexing found (SHA-256, records).
+        writer.sources = indexed.sources
+        manifest = _write(writer, indexed)
+        log.info("raw_crawl %s/%s: %d files (%d read, %d copied from earlier versions), %s records", dump, chunk,
+                 len(indexed.sources), indexed.read, indexed.copied, manifest.counts.get("records", "unknown"))
+        return manifest
+
+    return run_step(store, plan, build, run_id=run_id,
+                    operational={"max_files_per_dump": source.max_files_per_dump, "io_workers": source.io_workers})
+
+
+def _listing(source: CrawlSource, dump: str, chunk: str, chunks: int) -> tuple[list[CrawlFile], list[Listing]]:
     files = source.files_in_chunk(dump, chunk, chunks)
-    listings = source.fingerprints(files)
-    writer = store.writer(
-        ASSET,
-        partition,
-        code_version=CODE_VERSION,
-        config={"chunks": chunks, "source_kind": source.kind, "index_mode": source.index_mode},
-        sources=[source.listed(f, listing) for f, listing in zip(files, listings, strict=True)],
-        operational={"max_files_per_dump": source.max_files_per_dump, "io_workers": source.io_workers},
-        run_id=run_id,
-    )
-    if reused := reuse_committed(store, writer):
-        log.info("raw_crawl %s/%s: unchanged listing, reusing %s", dump, chunk, reused.manifest.version)
-        return reused
-    indexed = index_files(store, source, partition, files, listings)
-    # The version is named by the listing; the manifest records what indexing found (SHA-256, records).
-    writer.sources = indexed.sources
-    manifest = _write(writer, indexed)
-    log.info("raw_crawl %s/%s: %d files (%d read, %d copied from earlier versions), %s records", dump, chunk,
-             len(indexed.sources), indexed.read, indexed.copied, manifest.counts.get("records", "unknown"))
-    return StepResult(manifest, reused=False)
+    return files, source.fingerprints(files)
+
+
+def _plan(source: CrawlSource, dump: str, chunk: str, chunks: int, files: Sequence[CrawlFile],
+          listings: Sequence[Listing]) -> StepPlan:
+    return STEP.plan({"dump": dump, "chunk": chunk},
+                     {"chunks": chunks, "source_kind": source.kind, "index_mode": source.index_mode},
+                     sources=[source.listed(f, listing) for f, listing in zip(files, listings, strict=True)])
 
 
 def index_files(store: Store, source: CrawlSource, partition: Partition, files: Sequence[CrawlFile],
@@ -172,7 +181,7 @@ def previously_read(store: Store, partition: Partition,
     for manifest in _earlier_versions(store, partition):
         if len(found) == len(wanted):
             break
-        if manifest.code_version != CODE_VERSION:
+        if manifest.code_version != STEP.code_version:
             continue
         for row in store.read_table(manifest, "files").to_pylist():
             key = (row["url"], row.get("fingerprint") or "")

@@ -3,6 +3,6 @@
 from factory.curation.config import CurationConfig, CurationConfigError
 from factory.curation.executors import ExecutorError, ExecutorSpec
 from factory.curation.pipeline import FILTER_ORDER
-from factory.curation.step import ASSET, CODE_VERSION, filter_chunk
+from factory.curation.step import ASSET, STEP, filter_chunk
 
-__all__ = ["ASSET", "CODE_VERSION", "CurationConfig", "CurationConfigError", "ExecutorError", "ExecutorSpec", "FILTER_ORDER", "filter_chunk"]
+__all__ = ["ASSET", "STEP", "CurationConfig", "CurationConfigError", "ExecutorError", "ExecutorSpec", "FILTER_ORDER", "filter_chunk"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import logging
 import time
 
+from factory.categories.step import ASSET as CATEGORY_CLASSIFIER
 from factory.categories.step import category_classifier, model_uri
 from factory.crawl.gzip_members import UnreadableCrawlFile
 from factory.crawl.index import ASSET as RAW_CRAWL
@@ -35,17 +36,17 @@ from factory.curation.reader import CrawlInput
 from factory.documents import DOCUMENTS
 from factory.models import ensure_smollm2
 from factory.models.identity import tokenizer_identity
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Manifest, StorageOptions, Store, VersionWriter
 from factory.store.filesystem import open_filesystem
 
 log = logging.getLogger(__name__)
-ASSET = "filtered"
-# 2: one shard per crawl file, written by the tasks into the version
+# code versions: 2: one shard per crawl file, written by the tasks into the version
 # 3: bad input counted, not lost: removed/input by reason (truncated, corrupt_gzip, too_large, binary_payload...),
 #    bad_records in the counts, max_page_bytes in the config, charsets decoded declared-first with UTF-8 sniffing
 # 4: every document tagged with its category (the current category_classifier version is an input)
-CODE_VERSION = "4"
+STEP = Step("filtered", code_version="4", libraries=("datatrove", "trafilatura", "resiliparse", "spacy", "tokenizers", "warcio"))
+ASSET = STEP.asset
 FIX_UNREADABLE = "replace or remove the file, then materialize raw_crawl and filtered again for this partition"
 
 
@@ -62,36 +63,42 @@ def filter_chunk(
     """``filters``: the Gopher/C4/FineWeb implementation, "fast" or "datatrove". Operational, like the
     executor: both make the same decisions, so it is recorded in the manifest but not in the version."""
     executor = executor or ExecutorSpec()
-    partition = {"dump": dump, "chunk": chunk}
-    raw = store.require_current(RAW_CRAWL, partition)
     categories = category_classifier(store)
+    plan = plan_chunk(store, dump, chunk, config)
+    raw = plan.inputs[0]
     what = f"filtered[{dump}/{chunk}]"
     files, records = crawl_inputs(store, raw, what)
-    writer = store.writer(
-        ASSET, partition, code_version=CODE_VERSION, inputs=[store.input_ref(raw), store.input_ref(categories)],
-        config={**config.to_dict(), "tokenizer": tokenizer_identity(ensure_smollm2())},  # it counts every token
-        operational={**executor.operational(), "tasks": len(files), "filters": filters}, run_id=run_id,
-    )
-    if reused := reuse_committed(store, writer):
-        log.info("filtered %s/%s: reusing %s", dump, chunk, reused.manifest.version)
-        return reused
-    started = time.time()
-    if files:
-        if config.max_documents_per_file is not None and records is not None:
-            records = min(records, config.max_documents_per_file * len(files))
-        pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage,
-                                  category_model=model_uri(store, categories), store_options=store.options.resolved(),
-                                  filters=filters)
-        built = executor.build(pipeline, len(files), writer.logs_folder(), job_name=f"filtered-{dump}-{chunk}",
-                               in_process=executor.runs_in_process(records))
-        _run(built, what, files, storage)
-    manifest = _commit(store, writer, time.time() - started)
-    log.info("filtered %s/%s: %d of %d documents kept in %.1f s (%d tasks)", dump, chunk, manifest.counts["documents"],
-             manifest.counts["documents_in"], time.time() - started, len(files))
-    if bad := manifest.stats["bad_records"]:
-        log.warning("filtered %s/%s: %d bad input records removed into removed/%s: %s", dump, chunk,
-                    manifest.counts["bad_records"], BAD_INPUT, bad)
-    return StepResult(manifest, reused=False)
+
+    def build(writer: VersionWriter) -> Manifest:
+        started = time.time()
+        if files:
+            capped = records
+            if config.max_documents_per_file is not None and records is not None:
+                capped = min(records, config.max_documents_per_file * len(files))
+            pipeline = build_pipeline(config, files, dump, writer.folder, tokenizer_path(), storage=storage,
+                                      category_model=model_uri(store, categories), store_options=store.options.resolved(),
+                                      filters=filters)
+            built = executor.build(pipeline, len(files), writer.logs_folder(), job_name=f"filtered-{dump}-{chunk}",
+                                   in_process=executor.runs_in_process(capped))
+            _run(built, what, files, storage)
+        manifest = _commit(store, writer, time.time() - started)
+        log.info("filtered %s/%s: %d of %d documents kept in %.1f s (%d tasks)", dump, chunk, manifest.counts["documents"],
+                 manifest.counts["documents_in"], time.time() - started, len(files))
+        if bad := manifest.stats["bad_records"]:
+            log.warning("filtered %s/%s: %d bad input records removed into removed/%s: %s", dump, chunk,
+                        manifest.counts["bad_records"], BAD_INPUT, bad)
+        return manifest
+
+    return run_step(store, plan, build, run_id=run_id,
+                    operational={**executor.operational(), "tasks": len(files), "filters": filters})
+
+
+def plan_chunk(store: Store, dump: str, chunk: str, config: CurationConfig) -> StepPlan:
+    """Inputs: the chunk's current raw_crawl version and the current category classifier (it tags every document)."""
+    raw = store.require_current(RAW_CRAWL, {"dump": dump, "chunk": chunk})
+    categories = store.require_current(CATEGORY_CLASSIFIER, None)
+    config_dict = {**config.to_dict(), "tokenizer": tokenizer_identity(ensure_smollm2())}  # it counts every token
+    return STEP.plan({"dump": dump, "chunk": chunk}, config_dict, inputs=[raw, categories])
 
 
 def _run(built, what: str, files: list[CrawlInput], storage: StorageOptions | None) -> None:

@@ -27,44 +27,54 @@ from factory.dedup.inputs import document_shards
 from factory.dedup.outputs import REMOVED_EXACT, REMOVED_MINHASH
 from factory.dedup.pipeline import INDEX_NAME, INDEX_PREFIX, WORK, DedupLayout, build_stages
 from factory.documents import DOCUMENTS, dump_partition
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Manifest, Store, VersionNotFoundError, VersionWriter
 from factory.store.sample_rows import first_rows
 from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
-ASSET = "deduped"
-CODE_VERSION = "2"  # 2: datatrove exact dedup, stages in the store, no clusters table
+STEP = Step("deduped", code_version="2", libraries=("datatrove",))  # 2: datatrove exact dedup, stages in the store, no clusters table
+ASSET = STEP.asset
 
 
 def dedup_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig, executor: ExecutorSpec | None = None,
                run_id: str | None = None) -> StepResult:
     executor = executor or ExecutorSpec()
-    chunks = crawled_chunks(store, dump, chunks)
-    if not chunks:
+    plan = plan_dump(store, dump, chunks, config)
+    filtered = [m for m in plan.inputs if m.asset == FILTERED]
+    earlier = [m for m in plan.inputs if m.asset == ASSET]
+
+    def build(writer: VersionWriter) -> Manifest:
+        started = time.time()
+        shards = document_shards(store, filtered)
+        documents_in = sum(m.counts.get("documents", 0) for m in filtered)
+        if shards:
+            layout = DedupLayout(root=store.folder(store.root), paths=tuple(shards), version=writer.folder,
+                                 logs=writer.logs_folder())
+            for i, manifest in enumerate(earlier):
+                _copy_index(store, manifest, writer, f"earlier{i}")
+            stages = build_stages(layout, config, executor, f"deduped-{dump}", executor.runs_in_process(documents_in))
+            run_stages(stages, f"deduped[{dump}]")
+        manifest = _commit(store, writer, filtered, config, documents_in, time.time() - started)
+        if store.exists(f"{writer.dir}/{WORK}"):
+            store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # scratch of a committed version: signatures, buckets
+        log.info("deduped %s: %d of %d documents kept (%d exact, %d near duplicates removed)", dump,
+                 manifest.counts["documents"], documents_in, manifest.counts["removed_exact"],
+                 manifest.counts["removed_minhash"])
+        return manifest
+
+    return run_step(store, plan, build, operational=executor.operational(), run_id=run_id)
+
+
+def plan_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig) -> StepPlan:
+    """Inputs: the current filtered version of every crawled chunk, and the earlier dumps deduplicated against."""
+    crawled = crawled_chunks(store, dump, chunks)
+    if not crawled:
         raise VersionNotFoundError(f"no chunk of dump {dump!r} has a raw_crawl version in {store.root_uri}: "
                                    "materialize raw_crawl and filtered for its chunks first")
-    filtered = [store.require_current(FILTERED, {"dump": dump, "chunk": chunk}) for chunk in chunks]
+    filtered = [store.require_current(FILTERED, {"dump": dump, "chunk": chunk}) for chunk in crawled]
     earlier = [_earlier_index(store, other, config) for other in config.against_dumps]
-    writer = store.writer(ASSET, dump_partition(dump), code_version=CODE_VERSION, config=config.to_dict(),
-                          inputs=[store.input_ref(m) for m in filtered + earlier], operational=executor.operational(), run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    shards = document_shards(store, filtered)
-    documents_in = sum(m.counts.get("documents", 0) for m in filtered)
-    if shards:
-        layout = DedupLayout(root=store.folder(store.root), paths=tuple(shards), version=writer.folder, logs=writer.logs_folder())
-        for i, manifest in enumerate(earlier):
-            _copy_index(store, manifest, writer, f"earlier{i}")
-        stages = build_stages(layout, config, executor, f"deduped-{dump}", executor.runs_in_process(documents_in))
-        run_stages(stages, f"deduped[{dump}]")
-    manifest = _commit(store, writer, filtered, config, documents_in, time.time() - started)
-    if store.exists(f"{writer.dir}/{WORK}"):
-        store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # scratch of a committed version: signatures, buckets
-    log.info("deduped %s: %d of %d documents kept (%d exact, %d near duplicates removed)", dump,
-             manifest.counts["documents"], documents_in, manifest.counts["removed_exact"], manifest.counts["removed_minhash"])
-    return StepResult(manifest, reused=False)
+    return STEP.plan(dump_partition(dump), config.to_dict(), inputs=filtered + earlier)
 
 
 def crawled_chunks(store: Store, dump: str, chunks: list[str]) -> list[str]:

@@ -18,12 +18,12 @@ from pathlib import Path
 
 from factory.evaluation.decide import A_BETTER, Decision, compare, seed_spread
 from factory.evaluation.metrics import METRICS, Metric, common_keys, metric, seed_items
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Manifest, Store
 
 log = logging.getLogger(__name__)
-ASSET = "leaderboard"
-CODE_VERSION = "2"  # 2: ranked by a primary metric over seeds, with pairwise decisions
+STEP = Step("leaderboard", code_version="2", libraries=("numpy",))  # 2: ranked by a primary metric over seeds, with pairwise decisions
+ASSET = STEP.asset
 
 
 @dataclass(frozen=True)
@@ -267,15 +267,29 @@ def build_leaderboard(store: Store, roles: dict[str, str | None] | None = None, 
                       known_better: dict[str, str] | None = None, run_id: str | None = None) -> StepResult:
     config = config or DecisionConfig()
     results = collect(store, roles)
-    if not results:
-        raise LookupError(f"no proxy_eval versions in {store.root_uri}: materialize mixed, proxy_model and proxy_eval for a mix first")
-    writer = store.writer(
-        ASSET, None, code_version=CODE_VERSION, config={"roles": {r.mix: r.role for r in results}, "decisions": config.identity(),
-                                                        "known_better_than": dict(sorted((known_better or {}).items()))},
-        inputs=[store.input_ref(r.evaluation) for r in results], run_id=run_id,
-    )
-    if reused := reuse_committed(store, writer):
-        return StepResult(reused.manifest, True)
+    plan = _plan({r.mix: r.evaluation for r in results}, roles, config, known_better, store.root_uri)
+    made = run_step(store, plan, lambda writer: _build(writer, results, config, known_better), run_id=run_id)
+    return StepResult(made.manifest, made.reused)  # the orchestrator reads the manifest, not display metadata
+
+
+def plan_leaderboard(store: Store, roles: dict[str, str | None] | None = None, *, config: DecisionConfig | None = None,
+                     known_better: dict[str, str] | None = None) -> StepPlan:
+    """The version: every mix's current evaluation with its role, the decision settings and the known answers
+    (manifests only: no table is read)."""
+    evaluations = {mix: store.require_current("proxy_eval", mix) for mix in store.partitions("proxy_eval")}
+    return _plan(evaluations, roles, config or DecisionConfig(), known_better, store.root_uri)
+
+
+def _plan(evaluations: dict, roles: dict[str, str | None] | None, config: DecisionConfig,
+          known_better: dict[str, str] | None, where: str) -> StepPlan:
+    if not evaluations:
+        raise LookupError(f"no proxy_eval versions in {where}: materialize mixed, proxy_model and proxy_eval for a mix first")
+    return STEP.plan(None, {"roles": {mix: (roles or {}).get(mix) for mix in evaluations}, "decisions": config.identity(),
+                            "known_better_than": dict(sorted((known_better or {}).items()))},
+                     inputs=list(evaluations.values()))
+
+
+def _build(writer, results: list, config: DecisionConfig, known_better: dict[str, str] | None) -> StepResult:
     primary = METRICS[config.primary_metric]
     order = ranked(results, primary)
     rows = [row(rank, result, primary) for rank, result in enumerate(order, 1)]

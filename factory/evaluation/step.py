@@ -21,28 +21,45 @@ from factory.evaluation.metrics import METRICS, seed_items
 from factory.evaluation.scores import aggregate
 from factory.evaluation.tasks import CODE_VERSION as TASKS_CODE_VERSION
 from factory.evaluation.tasks import prepare_tasks
-from factory.mixing.shards import local_file
-from factory.steps import StepResult, reuse_committed
-from factory.store import Store
+from factory.steps import Step, StepPlan, StepResult, run_step
+from factory.store import Store, VersionWriter
 from factory.training.step import CHECKPOINTS
 
 log = logging.getLogger(__name__)
-ASSET = "proxy_eval"
-CODE_VERSION = "2"  # 2: every seed's checkpoint; per-item continuous metrics; held-out BPB per domain
+STEP = Step("proxy_eval", code_version="2", libraries=("lm_eval", "torch", "transformers"))  # 2: every seed's checkpoint;
+# per-item continuous metrics; held-out BPB per domain
+ASSET = STEP.asset
 
 
 def evaluate_proxy(store: Store, mix: str, config: EvalConfig, *, run_id: str | None = None) -> StepResult:
-    model = store.require_current("proxy_model", mix)
+    prepared, heldout = _prepared(config)
+    plan = _plan(store, mix, config, prepared, heldout)
+    return run_step(store, plan, lambda writer: _evaluate(writer, plan.inputs[0], mix, config, prepared, heldout),
+                    operational=config.operational(), run_id=run_id)
+
+
+def plan_evaluation(store: Store, mix: str, config: EvalConfig) -> StepPlan:
+    """The version: the proxy's current version, the task list and limit, the held-out domains and size, and the
+    checksums of every evaluation file (prepared in the machine's cache, once)."""
+    return _plan(store, mix, config, *_prepared(config))
+
+
+def _prepared(config: EvalConfig):
+    """The local task files and the held-out documents, prepared in the machine's cache (once)."""
     cache = settings.cache_dir()
     prepared = prepare_tasks(config.data_path, list(config.tasks), cache, config.limit) if config.source == "local" else None
     heldout = prepare_heldout(config.heldout, cache, config.heldout_docs) if config.heldout else None
-    writer = store.writer(
-        ASSET, mix, code_version=CODE_VERSION, config={"eval": config.identity(), "task_prompts": TASKS_CODE_VERSION}, inputs=[store.input_ref(model)],
-        sources=(prepared.sources if prepared else ()) + (heldout.sources if heldout else ()),
-        operational=config.operational(), run_id=run_id,
-    )
-    if reused := reuse_committed(store, writer):
-        return reused
+    return prepared, heldout
+
+
+def _plan(store: Store, mix: str, config: EvalConfig, prepared, heldout) -> StepPlan:
+    model = store.require_current("proxy_model", mix)
+    return STEP.plan(mix, {"eval": config.identity(), "task_prompts": TASKS_CODE_VERSION}, inputs=[model],
+                     sources=(prepared.sources if prepared else ()) + (heldout.sources if heldout else ()))
+
+
+def _evaluate(writer: VersionWriter, model, mix: str, config: EvalConfig, prepared, heldout) -> StepResult:
+    store, cache = writer.store, settings.cache_dir()
     started = time.time()
     scores, items, documents = [], [], []
     for seed, checkpoint in checkpoints(store, model, cache / "store-files").items():
@@ -109,7 +126,7 @@ def checkpoints(store: Store, manifest, cache: Path) -> dict[int, Path]:
     folders: dict[int, Path] = {}
     for entry in manifest.files_under(CHECKPOINTS):
         seed = int(entry.path.split("/")[1].removeprefix("seed-"))
-        folders[seed] = Path(local_file(store, manifest, entry.path, str(cache))).parent
+        folders[seed] = Path(store.local_path(manifest, entry.path, str(cache))).parent
     if not folders:
         raise FileNotFoundError(f"{manifest.short} has no {CHECKPOINTS}/seed-<s>/ files: retrain proxy_model for this mix")
     return dict(sorted(folders.items()))

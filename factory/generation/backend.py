@@ -143,21 +143,6 @@ class LazyGenerator(Generator):
             self._engine = None
 
 
-def load_generator(config: GeneratorConfig) -> Generator:
-    """The backend named in the config, loaded (imports of vllm/torch happen here, not before)."""
-    if config.backend == "vllm":
-        from factory.generation.vllm_backend import VllmGenerator
-
-        return VllmGenerator(config)
-    if config.backend == "openai":
-        from factory.generation.openai_backend import OpenAIGenerator
-
-        return OpenAIGenerator(config)
-    from factory.generation.transformers_backend import TransformersGenerator
-
-    return TransformersGenerator(config)
-
-
 def resolve_device(device: str) -> str:
     if device != "auto":
         return device

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+from collections.abc import Callable
 
 from factory.generation.backend import GeneratorConfig
 from factory.generation.recipes import Recipe
@@ -20,11 +21,13 @@ log = logging.getLogger(__name__)
 
 
 def generate_in_workers(store: Store, generator_config: GeneratorConfig, *, dump: str, recipe: Recipe, config,
-                        workers: int, run_id: str | None = None) -> None:
-    """Run ``workers`` processes to completion; raise naming the ones that failed (their committed chunks stay)."""
+                        workers: int, work: Callable, run_id: str | None = None) -> None:
+    """Run ``workers`` processes to completion, each calling ``work`` (a module-level function: the step's
+    ``generate_worker_parts``) with its own engine; raise naming the ones that failed (their committed chunks stay)."""
     context = multiprocessing.get_context("spawn")  # fresh processes: no forked CUDA or engine state
     processes = [context.Process(target=_worker_main, name=f"synthetic-worker-{i}",
-                                 args=(i, workers, store.root_uri, store.options, generator_config, dump, recipe, config, run_id))
+                                 args=(i, workers, work, store.root_uri, store.options, generator_config, dump, recipe,
+                                       config, run_id))
                  for i in range(workers)]
     for process in processes:
         process.start()
@@ -36,20 +39,19 @@ def generate_in_workers(store: Store, generator_config: GeneratorConfig, *, dump
                            "materialize again to generate only the chunks they did not commit")
 
 
-def _worker_main(worker: int, workers: int, root: str, options, generator_config: GeneratorConfig, dump: str, recipe: Recipe,
-                 config, run_id: str | None) -> None:
+def _worker_main(worker: int, workers: int, work: Callable, root: str, options, generator_config: GeneratorConfig,
+                 dump: str, recipe: Recipe, config, run_id: str | None) -> None:
     from factory import settings
 
     logging.basicConfig(level=logging.INFO, format=f"%(asctime)s worker {worker} %(levelname)s %(name)s: %(message)s")
     settings.set_offline_defaults()
     if generator_config.device in ("auto", "cuda") and "CUDA_VISIBLE_DEVICES" not in os.environ:
         os.environ["CUDA_VISIBLE_DEVICES"] = str(worker)  # one GPU per worker (ignored on a machine without GPUs)
-    from factory.generation.backend import load_generator
-    from factory.generation.step import generate_worker_parts
+    from factory.generation.engines import load_generator
 
     generator = load_generator(generator_config)
     try:
-        generate_worker_parts(Store(root, options), generator, dump=dump, recipe=recipe, config=config,
+        work(Store(root, options), generator, dump=dump, recipe=recipe, config=config,
                               worker=worker, workers=workers, run_id=run_id)
     finally:
         generator.close()

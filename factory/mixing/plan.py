@@ -12,7 +12,7 @@ import logging
 from dataclasses import dataclass
 
 from factory.mixing.recipe import MixRecipe, MixRecipeError, MixSource
-from factory.store import InputRef, Manifest, Store
+from factory.store import Manifest, Store
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +35,10 @@ class MixPlan:
     sources: tuple[SourcePlan, ...]
 
     @property
-    def inputs(self) -> list[InputRef]:
+    def manifests(self) -> list[Manifest]:
+        """Every source version the mix reads, once each."""
         refs = {(m.asset, m.partition): m for s in self.sources for m in s.manifests}
-        return [InputRef(m.asset, m.partition, m.version, m.uri, m.content_hash) for _, m in sorted(refs.items())]
+        return [m for _, m in sorted(refs.items())]
 
     def summary(self) -> list[dict]:
         return [
@@ -75,7 +76,7 @@ def plan_mix(store: Store, recipe: MixRecipe) -> MixPlan:
             )
         plans.append(SourcePlan(source, tuple(manifests), available, target))
     plan = MixPlan(recipe, tuple(plans))
-    log.info("mix %s: %s", recipe.name, plan.summary())
+    log.debug("mix %s: %s", recipe.name, plan.summary())
     return plan
 
 
@@ -134,7 +135,3 @@ def _available_tokens(store: Store, manifest: Manifest, table: str) -> int:
                 total += sum(int(t or 0) for t in batch.column(0).to_pylist())
     return total
 
-
-def source_versions(store: Store, recipe: MixRecipe) -> list[str]:
-    """The current versions a recipe would read (cheap: manifests only); raises MixRecipeError like plan_mix."""
-    return sorted(f"{m.asset}[{m.partition}]@{m.version}" for source in recipe.sources for m in _resolve(store, recipe, source))

@@ -70,13 +70,6 @@ class TokenShards(Sequence):
                 yield array[start:start + block]
 
 
-def local_file(store: Store, manifest: Manifest, relpath: str, cache_dir: str) -> str:
-    """A local path to one file of a version: the file itself on a local store, a cached copy from S3."""
-    if not store.is_local:
-        os.makedirs(os.path.dirname(f"{cache_dir}/{manifest.asset}/{manifest.version}/{relpath}"), exist_ok=True)
-    return store.local_path(manifest, relpath, cache_dir)
-
-
 def read_tokens(store: Store, manifest: Manifest, cache_dir: str) -> TokenShards:
     """All shards of a ``mixed`` version as one memory-mapped token stream."""
     entries = [e for e in manifest.files_under(SHARDS) if e.path.endswith(SHARD_SUFFIX)]
@@ -84,5 +77,5 @@ def read_tokens(store: Store, manifest: Manifest, cache_dir: str) -> TokenShards
         raise ValueError(f"{manifest.short} has no {SHARDS}/*{SHARD_SUFFIX} files: it is not a mixed version "
                          "(re-materialize mixed: versions before code version 2 used .npy shards)")
     dtype = token_dtype(int(manifest.stats.get("token_size", 2)))
-    arrays = [np.memmap(local_file(store, manifest, entry.path, cache_dir), dtype=dtype, mode="r") for entry in entries]
+    arrays = [np.memmap(store.local_path(manifest, entry.path, cache_dir), dtype=dtype, mode="r") for entry in entries]
     return TokenShards(arrays)

@@ -26,14 +26,15 @@ from factory.mixing.recipe import MixRecipe
 from factory.mixing.sampling import BINS, ShardSource
 from factory.mixing.shards import EOS_TOKEN, SHARDS, token_size
 from factory.models.identity import tokenizer_identity
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Store, VersionWriter
 from factory.store.task_layout import WORK
 from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
-ASSET = "mixed"
-CODE_VERSION = "3"  # 2: histogram-threshold sampling, datatrove tokenization into .ds shards; 3: held-out documents dropped
+# code versions: 2: histogram-threshold sampling, datatrove tokenization into .ds shards; 3: held-out documents dropped
+STEP = Step("mixed", code_version="3", libraries=("datatrove", "tokenizers", "numpy"))
+ASSET = STEP.asset
 DEFAULT_SHARD_TOKENS = 4_000_000
 
 
@@ -45,30 +46,43 @@ def build_mix(
     from factory.models import ensure_smollm2, load_tokenizer
 
     executor = executor or ExecutorSpec()
-    plan = plan_mix(store, recipe)  # raises before any work on a bad recipe
     tokenizer_dir = tokenizer_dir or ensure_smollm2()
     exclusion = exclusion or heldout_exclusion()
-    config = {"recipe": recipe.identity(), "tokenizer": tokenizer_identity(tokenizer_dir), "eos": EOS_TOKEN,
-              "heldout_excluded": exclusion.digest}
-    writer = store.writer(
-        ASSET, recipe.name, code_version=CODE_VERSION, config=config, inputs=plan.inputs,
-        operational={"shard_tokens": shard_tokens, "recipe_file": recipe.path, **executor.operational()}, run_id=run_id,
-    )
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    layout = _layout(store, writer, plan, exclusion)
-    in_process = executor.runs_in_process(sum(m.counts.get("documents", 0) for s in plan.sources for m in s.manifests))
-    run_to_completion(weigh_stage(layout, recipe.seed, executor, in_process), f"mixed[{recipe.name}] (weigh)")
-    thresholds = thresholds_from(_histograms(store, writer, layout, len(plan.sources)), [s.target_tokens for s in plan.sources])
-    bytes_per_token = token_size(load_tokenizer(str(tokenizer_dir)).get_vocab_size())
-    stages = tokenize_stages(layout, recipe.seed, thresholds, str(tokenizer_dir / "tokenizer.json"), shard_tokens,
-                             executor, in_process)
-    run_stages(stages, f"mixed[{recipe.name}] (tokenize)")
-    manifest = _commit(store, writer, plan, thresholds, bytes_per_token, time.time() - started, exclusion)
-    store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # histograms and per-task token files of a committed version
-    log.info("mix %s: %d tokens in %.1f s", recipe.name, manifest.counts["tokens"], time.time() - started)
-    return StepResult(manifest, reused=False, metadata={"sources": manifest.stats["sources"]})
+    sources = plan_mix(store, recipe)  # raises before any work on a bad recipe
+    plan = plan_version(store, recipe, tokenizer_dir, exclusion, sources)
+
+    def build(writer: VersionWriter) -> StepResult:
+        started = time.time()
+        log.info("mix %s: %s", recipe.name, sources.summary())
+        layout = _layout(store, writer, sources, exclusion)
+        in_process = executor.runs_in_process(sum(m.counts.get("documents", 0) for s in sources.sources for m in s.manifests))
+        run_to_completion(weigh_stage(layout, recipe.seed, executor, in_process), f"mixed[{recipe.name}] (weigh)")
+        thresholds = thresholds_from(_histograms(store, writer, layout, len(sources.sources)),
+                                     [s.target_tokens for s in sources.sources])
+        bytes_per_token = token_size(load_tokenizer(str(tokenizer_dir)).get_vocab_size())
+        stages = tokenize_stages(layout, recipe.seed, thresholds, str(tokenizer_dir / "tokenizer.json"), shard_tokens,
+                                 executor, in_process)
+        run_stages(stages, f"mixed[{recipe.name}] (tokenize)")
+        manifest = _commit(store, writer, sources, thresholds, bytes_per_token, time.time() - started, exclusion)
+        store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # histograms and per-task token files of a committed version
+        log.info("mix %s: %d tokens in %.1f s", recipe.name, manifest.counts["tokens"], time.time() - started)
+        return StepResult(manifest, reused=False, metadata={"sources": manifest.stats["sources"]})
+
+    return run_step(store, plan, build, run_id=run_id,
+                    operational={"shard_tokens": shard_tokens, "recipe_file": recipe.path, **executor.operational()})
+
+
+def plan_version(store: Store, recipe: MixRecipe, tokenizer_dir: Path | None = None, exclusion: Exclusion | None = None,
+                 sources: MixPlan | None = None) -> StepPlan:
+    """The mix's version: the recipe's content (not its description or role), the tokenizer, the held-out
+    exclusion and the source versions it reads."""
+    from factory.models import ensure_smollm2
+
+    sources = sources or plan_mix(store, recipe)
+    exclusion = exclusion or heldout_exclusion()
+    config = {"recipe": recipe.identity(), "tokenizer": tokenizer_identity(tokenizer_dir or ensure_smollm2()),
+              "eos": EOS_TOKEN, "heldout_excluded": exclusion.digest}
+    return STEP.plan(recipe.name, config, inputs=sources.manifests)
 
 
 def _layout(store: Store, writer: VersionWriter, plan: MixPlan, exclusion: Exclusion) -> MixLayout:

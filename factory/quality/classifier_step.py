@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from factory.steps import StepResult, reuse_committed
-from factory.store import Store
+from factory.steps import Step, StepPlan, StepResult, run_step
+from factory.store import Store, VersionWriter
 
 log = logging.getLogger(__name__)
-ASSET = "quality_classifier"
-CODE_VERSION = "1"
+STEP = Step("quality_classifier", code_version="1",
+            libraries=("fasttext-numpy2-wheel", "scikit-learn", "torch", "transformers", "numpy"))
+ASSET = STEP.asset
 MODEL_FOLDER = "model"
 ANNOTATIONS = "quality_annotations"
 
@@ -48,12 +49,19 @@ class TrainingConfig:
 
 
 def train_quality_classifier(store: Store, config: TrainingConfig, run_id: str | None = None) -> StepResult:
+    plan = plan_classifier(store, config)
+    return run_step(store, plan, lambda writer: _train(writer, plan.inputs[0], config), run_id=run_id)
+
+
+def plan_classifier(store: Store, config: TrainingConfig) -> StepPlan:
+    """The version: the current annotations, the classifier's settings and the human labels file (by checksum)."""
     annotations = store.require_current(ANNOTATIONS, None)
     sources = [_human_source(config.human_labels)] if config.human_labels else []
-    writer = store.writer(ASSET, None, code_version=CODE_VERSION, config=config.identity(),
-                          inputs=[store.input_ref(annotations)], sources=sources, run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
+    return STEP.plan(None, config.identity(), inputs=[annotations], sources=sources)
+
+
+def _train(writer: VersionWriter, annotations, config: TrainingConfig) -> StepResult:
+    store = writer.store
     from factory.quality.training import evaluate, split_by_id, train_classifier
 
     started = time.time()

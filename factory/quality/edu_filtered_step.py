@@ -18,13 +18,13 @@ from factory.curation.outputs import REMOVED_SCHEMA, removed_adapter, removed_ta
 from factory.dedup.inputs import document_shards
 from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, document_row, dump_partition
 from factory.quality.scores_step import ASSET as QUALITY_SCORES
-from factory.steps import StepResult, reuse_committed
-from factory.store import Manifest, Store, VersionNotFoundError
+from factory.steps import Step, StepPlan, StepResult, run_step
+from factory.store import Manifest, Store, VersionNotFoundError, VersionWriter
 from factory.store.sample_rows import first_rows
 
 log = logging.getLogger(__name__)
-ASSET = "edu_filtered"
-CODE_VERSION = "1"
+STEP = Step("edu_filtered", code_version="1", libraries=("datatrove",))
+ASSET = STEP.asset
 FILTER = "edu_score"
 TABLES = [DOCUMENTS, removed_table(FILTER)]
 SAMPLES = 3
@@ -33,21 +33,26 @@ SAMPLES = 3
 def filter_dump(store: Store, dump: str, threshold: float, executor: ExecutorSpec | None = None,
                 run_id: str | None = None) -> StepResult:
     executor = executor or ExecutorSpec()
+    plan = plan_filter(store, dump, threshold)
+    source, scores = plan.inputs
+
+    def build(writer: VersionWriter) -> Manifest:
+        started = time.time()
+        shards = document_shards(store, [source])
+        if shards:
+            _run_filter(store, shards, scores, threshold, writer, executor, source.counts.get("documents"), dump)
+        manifest = _commit(store, writer, source, time.time() - started)
+        log.info("edu_filtered %s: %d of %d documents at or above %.2f", dump, manifest.counts["documents"],
+                 manifest.counts["documents_in"], threshold)
+        return manifest
+
+    return run_step(store, plan, build, operational=executor.operational(), run_id=run_id)
+
+
+def plan_filter(store: Store, dump: str, threshold: float) -> StepPlan:
+    """The version: the threshold, the dump's current scores and the source version they scored."""
     scores = store.require_current(QUALITY_SCORES, dump_partition(dump))
-    source = _scored_source(store, scores)
-    writer = store.writer(ASSET, dump_partition(dump), code_version=CODE_VERSION, config={"threshold": threshold},
-                          inputs=[store.input_ref(source), store.input_ref(scores)], operational=executor.operational(),
-                          run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    shards = document_shards(store, [source])
-    if shards:
-        _run_filter(store, shards, scores, threshold, writer, executor, source.counts.get("documents"), dump)
-    manifest = _commit(store, writer, source, time.time() - started)
-    log.info("edu_filtered %s: %d of %d documents at or above %.2f", dump, manifest.counts["documents"],
-             manifest.counts["documents_in"], threshold)
-    return StepResult(manifest, reused=False)
+    return STEP.plan(dump_partition(dump), {"threshold": threshold}, inputs=[_scored_source(store, scores), scores])
 
 
 def _scored_source(store: Store, scores: Manifest) -> Manifest:

@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factory.quality.metrics import MAX_SCORE
-from factory.store.filesystem import local_sha256
+from factory.store.filesystem import local_sha256, local_source
 from factory.store.manifest import SourceFile
 
 DCLM_SCORE_MAP = {"0": 0, "1": 4}
@@ -135,12 +135,7 @@ def source_file(config: LabelledSetConfig) -> SourceFile:
     path = config.local_path()
     if not path.exists():
         raise FileNotFoundError(f"labelled set {path} does not exist: give the path of a .jsonl or .jsonl.gz file")
-    return labelled_source(config.path, path)
-
-
-def labelled_source(name: str, path: Path) -> SourceFile:
-    """A labelled file as a source: by its configured name (not where this machine keeps it) and its content."""
-    return SourceFile(url=name, size=path.stat().st_size, checksum=f"sha256:{local_sha256(path)[:16]}", format="jsonl")
+    return local_source(config.path, path)
 
 
 def without(rows: Iterable[LabelledRow], others: Iterable[LabelledRow]) -> list[LabelledRow]:

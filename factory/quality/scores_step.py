@@ -15,13 +15,14 @@ import time
 from factory.curation.executors import ExecutorSpec, run_to_completion, stage_totals
 from factory.dedup.inputs import document_shards
 from factory.documents import dump_partition
-from factory.steps import StepResult, reuse_committed
-from factory.store import Manifest, Store
+from factory.steps import Step, StepPlan, StepResult, run_step
+from factory.store import Manifest, Store, VersionWriter
 from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
-ASSET = "quality_scores"
-CODE_VERSION = "1"
+STEP = Step("quality_scores", code_version="1",
+            libraries=("fasttext-numpy2-wheel", "torch", "transformers", "numpy", "datatrove"))
+ASSET = STEP.asset
 ATTRIBUTES = "attributes"
 MODEL_FOLDER = "model"  # inside a quality_classifier version
 
@@ -29,29 +30,34 @@ MODEL_FOLDER = "model"  # inside a quality_classifier version
 def score_dump(store: Store, dump: str, classifier: Manifest, source_asset: str = "deduped",
                executor: ExecutorSpec | None = None, run_id: str | None = None) -> StepResult:
     executor = executor or ExecutorSpec()
-    source = store.require_current(source_asset, dump_partition(dump))
-    writer = store.writer(ASSET, dump_partition(dump), code_version=CODE_VERSION, config={"source_asset": source_asset},
-                          inputs=[store.input_ref(source), store.input_ref(classifier)],
-                          operational=executor.operational(), run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    shards = document_shards(store, [source])
-    if shards:
-        _run_scoring(store, shards, model_uri(store, classifier), writer, executor, source.counts.get("documents"), dump)
-    from factory.quality.scoring import SCORE_STAT, SCORE_SUM
+    plan = plan_scores(store, dump, classifier, source_asset)
+    source = plan.inputs[0]
 
-    totals = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/score")
-    histogram = {int(key[len(SCORE_STAT):]): int(value) for key, value in totals.items() if key.startswith(SCORE_STAT)}
-    rows = writer.table_summaries().get(ATTRIBUTES, {}).get("rows", 0)
-    manifest = writer.commit(
-        counts={"documents": rows},
-        stats={"score_histogram": {str(score): histogram.get(score, 0) for score in range(6)},
-               "mean_score": round(totals.get(SCORE_SUM, 0.0) / rows, 4) if rows else None,
-               "source": {"asset": source.asset, "version": source.version},
-               "classifier": classifier.version, "seconds": round(time.time() - started, 2)})
-    log.info("quality_scores %s: %d documents scored", dump, rows)
-    return StepResult(manifest, reused=False)
+    def build(writer: VersionWriter) -> Manifest:
+        started = time.time()
+        shards = document_shards(store, [source])
+        if shards:
+            _run_scoring(store, shards, model_uri(store, classifier), writer, executor, source.counts.get("documents"), dump)
+        from factory.quality.scoring import SCORE_STAT, SCORE_SUM
+
+        totals = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/score")
+        histogram = {int(key[len(SCORE_STAT):]): int(value) for key, value in totals.items() if key.startswith(SCORE_STAT)}
+        rows = writer.table_summaries().get(ATTRIBUTES, {}).get("rows", 0)
+        log.info("quality_scores %s: %d documents scored", dump, rows)
+        return writer.commit(
+            counts={"documents": rows},
+            stats={"score_histogram": {str(score): histogram.get(score, 0) for score in range(6)},
+                   "mean_score": round(totals.get(SCORE_SUM, 0.0) / rows, 4) if rows else None,
+                   "source": {"asset": source.asset, "version": source.version},
+                   "classifier": classifier.version, "seconds": round(time.time() - started, 2)})
+
+    return run_step(store, plan, build, operational=executor.operational(), run_id=run_id)
+
+
+def plan_scores(store: Store, dump: str, classifier: Manifest, source_asset: str = "deduped") -> StepPlan:
+    """The version: the source's current version of the dump and the classifier version."""
+    source = store.require_current(source_asset, dump_partition(dump))
+    return STEP.plan(dump_partition(dump), {"source_asset": source_asset}, inputs=[source, classifier])
 
 
 def model_uri(store: Store, classifier: Manifest) -> str:

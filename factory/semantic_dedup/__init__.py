@@ -2,7 +2,7 @@
 
 from factory.semantic_dedup.cluster_dedup import ClusterVerdict, dedup_cluster
 from factory.semantic_dedup.config import SemanticDedupConfig, SemanticDedupConfigError
-from factory.semantic_dedup.step import ASSET, CODE_VERSION, semantic_dedup_dump
+from factory.semantic_dedup.step import ASSET, STEP, semantic_dedup_dump
 
-__all__ = ["ASSET", "CODE_VERSION", "ClusterVerdict", "SemanticDedupConfig", "SemanticDedupConfigError",
+__all__ = ["ASSET", "STEP", "ClusterVerdict", "SemanticDedupConfig", "SemanticDedupConfigError",
            "dedup_cluster", "semantic_dedup_dump"]

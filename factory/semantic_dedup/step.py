@@ -22,44 +22,50 @@ from factory.semantic_dedup.config import SemanticDedupConfig
 from factory.semantic_dedup.outputs import REMOVED_SEMANTIC
 from factory.semantic_dedup.pipeline import SemanticLayout, bucket_count, build_stages
 from factory.semantic_dedup.report import cluster_stats, removed_samples
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Manifest, Store, VersionWriter
 from factory.store.task_layout import WORK
 from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
-ASSET = "semantic_deduped"
-CODE_VERSION = "1"
+STEP = Step("semantic_deduped", code_version="1",
+            libraries=("torch", "transformers", "tokenizers", "scikit-learn", "numpy", "datatrove"))
+ASSET = STEP.asset
 
 
 def semantic_dedup_dump(store: Store, dump: str, config: SemanticDedupConfig, executor: ExecutorSpec | None = None,
                         run_id: str | None = None) -> StepResult:
+    executor = executor or ExecutorSpec()
+    plan = plan_dump(store, dump, config)
+    source = plan.inputs[0]
+
+    def build(writer: VersionWriter) -> Manifest:
+        started = time.time()
+        shards = document_shards(store, [source])
+        documents_in = source.counts.get("documents", 0)
+        layout = SemanticLayout(root=store.folder(store.root), paths=tuple(shards), version=writer.folder,
+                                logs=writer.logs_folder(), buckets=bucket_count(documents_in, config))
+        if shards:
+            stages = build_stages(layout, config, executor, f"semantic_deduped-{dump}", executor.runs_in_process(documents_in))
+            run_stages(stages, f"semantic_deduped[{dump}]")
+        manifest = _commit(store, writer, source, layout, shards, config, time.time() - started)
+        if store.exists(f"{writer.dir}/{WORK}"):
+            store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # embeddings, centroids, buckets of a committed version
+        log.info("semantic_deduped %s: %d of %d documents kept (%d near-duplicates, %d prototypical removed)", dump,
+                 manifest.counts["documents"], manifest.counts["documents_in"], manifest.counts["removed_semantic"],
+                 manifest.counts["removed_prototypical"])
+        return manifest
+
+    return run_step(store, plan, build, operational={**executor.operational(), **config.operational()}, run_id=run_id)
+
+
+def plan_dump(store: Store, dump: str, config: SemanticDedupConfig) -> StepPlan:
+    """The version: the input asset's current version of the dump, the settings and the embedding model's identity."""
     from factory.models.embeddings import Embedder
 
-    executor = executor or ExecutorSpec()
     source = store.require_current(config.input_asset, dump_partition(dump))
     identity = Embedder(max_tokens=config.max_tokens).identity()
-    writer = store.writer(ASSET, dump_partition(dump), code_version=CODE_VERSION,
-                          config={**config.versioned(), "embedder": identity}, inputs=[store.input_ref(source)],
-                          operational={**executor.operational(), **config.operational()}, run_id=run_id)
-    if reused := reuse_committed(store, writer):
-        return reused
-    started = time.time()
-    shards = document_shards(store, [source])
-    documents_in = source.counts.get("documents", 0)
-    layout = SemanticLayout(root=store.folder(store.root), paths=tuple(shards), version=writer.folder,
-                            logs=writer.logs_folder(), buckets=bucket_count(documents_in, config))
-    if shards:
-        in_process = executor.runs_in_process(documents_in)
-        stages = build_stages(layout, config, executor, f"semantic_deduped-{dump}", in_process)
-        run_stages(stages, f"semantic_deduped[{dump}]")
-    manifest = _commit(store, writer, source, layout, shards, config, time.time() - started)
-    if store.exists(f"{writer.dir}/{WORK}"):
-        store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # embeddings, centroids, buckets of a committed version
-    log.info("semantic_deduped %s: %d of %d documents kept (%d near-duplicates, %d prototypical removed)", dump,
-             manifest.counts["documents"], manifest.counts["documents_in"], manifest.counts["removed_semantic"],
-             manifest.counts["removed_prototypical"])
-    return StepResult(manifest, reused=False)
+    return STEP.plan(dump_partition(dump), {**config.versioned(), "embedder": identity}, inputs=[source])
 
 
 def _commit(store: Store, writer: VersionWriter, source: Manifest, layout: SemanticLayout, shards: list[str],

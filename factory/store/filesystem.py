@@ -19,6 +19,7 @@ import fsspec
 
 from factory import settings
 from factory.faults import crash_point
+from factory.store.manifest import SourceFile
 
 TMP_SUFFIX = ".tmp"  # a leftover of a write that never finished: ignored by readers, removed by the next writer
 
@@ -90,6 +91,12 @@ def _with_retry_defaults(config_kwargs: dict[str, Any]) -> dict[str, Any]:
         defaults["total_max_attempts"] = S3_MAX_ATTEMPTS
     retries = {**defaults, **given}
     return {**config_kwargs, "retries": retries} if retries else dict(config_kwargs)
+
+
+def local_source(name: str, path) -> SourceFile:
+    """A local file (a labelled set, labelled pages) as a version's source: by its configured name, not where this
+    machine keeps it, and its content."""
+    return SourceFile(url=name, size=os.path.getsize(path), checksum=f"sha256:{local_sha256(path)[:16]}", format="jsonl")
 
 
 def local_sha256(path) -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -18,10 +19,7 @@ from factory.faults import crash_point
 from factory.store import tables
 from factory.store.filesystem import TMP_SUFFIX, StorageOptions, is_local, open_filesystem, protocol_of, write_atomic
 from factory.store.manifest import MANIFEST_NAME, InputRef, Manifest, SourceFile
-from factory.store.packages import deciding_versions
 from factory.store.partitions import Partition, check_value, partition_label, partition_path
-from factory.store.versioning import compute_version
-from factory.store.writer import VersionWriter
 
 log = logging.getLogger(__name__)
 CURRENT_NAME = "_current.json"
@@ -85,29 +83,6 @@ class Store:
         return sorted(self.fs.glob(pattern))
 
     # -- versions ------------------------------------------------------------------------
-    def writer(
-        self,
-        asset: str,
-        partition: Partition,
-        *,
-        code_version: str,
-        config: dict[str, Any],
-        inputs: Sequence[InputRef] = (),
-        sources: Sequence[SourceFile] = (),
-        operational: dict[str, Any] | None = None,
-        run_id: str | None = None,
-        libraries: dict[str, str] | None = None,
-    ) -> VersionWriter:
-        """A writer for the version that these inputs, code, config and deciding libraries determine
-        (``libraries``: default, the installed versions of ``packages.DECIDING[asset]``)."""
-        label = partition_label(partition)
-        libraries = deciding_versions(asset) if libraries is None else libraries
-        version = compute_version(asset, code_version, config, inputs, sources, libraries)
-        return VersionWriter(
-            self, asset, label, version, code_version=code_version, config=config, inputs=inputs,
-            sources=sources, operational=operational, run_id=run_id, libraries=libraries,
-        )
-
     def commit_manifest(self, manifest: Manifest) -> None:
         path = f"{self.version_dir(manifest.asset, manifest.partition, manifest.version)}/{MANIFEST_NAME}"
         self.put_atomic(path, manifest.to_json().encode(), crash_at="manifest_written")
@@ -188,6 +163,7 @@ class Store:
         if self.is_local:
             return path
         target = f"{cache_dir}/{manifest.asset}/{manifest.version}/{relpath}"
+        os.makedirs(os.path.dirname(target), exist_ok=True)
         self.fs.get_file(path, target)
         return target
 

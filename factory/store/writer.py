@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
@@ -24,10 +24,11 @@ from factory.faults import crash_point
 from factory.store import tables
 from factory.store.manifest import FileEntry, InputRef, Manifest, SourceFile
 from factory.store.versioning import content_hash
-from factory.store.packages import package_versions
+from factory.store.packages import deciding_versions, package_versions
+from factory.store.partitions import Partition, partition_label
+from factory.store.store import Store
+from factory.store.versioning import compute_version
 
-if TYPE_CHECKING:
-    from factory.store.store import Store
 
 log = logging.getLogger(__name__)
 PARTS_DIR = "_parts"
@@ -200,3 +201,25 @@ class VersionWriter:
 
 def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="milliseconds")
+
+
+def open_writer(
+    store: Store,
+    asset: str,
+    partition: Partition,
+    *,
+    code_version: str,
+    config: dict[str, Any],
+    inputs: Sequence[InputRef] = (),
+    sources: Sequence[SourceFile] = (),
+    operational: dict[str, Any] | None = None,
+    run_id: str | None = None,
+    libraries: dict[str, str] | None = None,
+) -> VersionWriter:
+    """A writer for the version that these inputs, code, config and deciding libraries determine (``libraries``:
+    default, the installed versions of the registered step's). Steps get theirs from ``StepPlan.writer``; this is for
+    writing a version by hand (fixtures, benchmarks)."""
+    libraries = deciding_versions(asset) if libraries is None else libraries
+    version = compute_version(asset, code_version, config, inputs, sources, libraries)
+    return VersionWriter(store, asset, partition_label(partition), version, code_version=code_version, config=config,
+                         inputs=inputs, sources=sources, operational=operational, run_id=run_id, libraries=libraries)

@@ -99,20 +99,66 @@ def train(
     ``resume``: a checkpoint to continue from; ``batches`` must then start at its data position
     (``TokenBatches(..., start=resume.windows)``). ``on_checkpoint`` receives the state every
     ``config.checkpoint_every`` steps but the last (under DDP, give it to process 0 only)."""
+    run = _setup(model, config, max_steps, world_size)
+    if resume is not None:
+        _restore(run, resume)
+    batch_iter = iter(batches)
+    for step in range(run.first_step, run.steps):
+        _step(run, step, next(batch_iter))
+        if (step + 1) % config.log_every == 0 or step + 1 == run.steps:
+            _log_point(run, step, on_log)
+        if (step + 1) % config.checkpoint_every == 0 and step + 1 < run.steps:
+            _checkpoint(run, step, on_checkpoint)
+    return _report(run)
+
+
+@dataclass
+class _Run:
+    """One training run's setup and running state: what the loop's pieces share."""
+
+    model: object
+    unwrapped: object  # the model itself under DDP
+    forward: object
+    optimizer: object
+    config: ProxyConfig
+    device: str
+    name: str
+    bf16: bool
+    steps: int
+    world_size: int
+    rank: int
+    counts: dict[str, int]
+    per_token: float
+    interval_loss: object  # a scalar tensor on the device
+    curve: list[dict] = field(default_factory=list)
+    first_step: int = 0
+    interval_steps: int = 0
+    timed_steps: int = 0
+    tokens: int = 0
+    first_tokens: int = 0
+    seconds_before: float = 0.0
+    started: float = field(default_factory=time.time)
+    steady_start: float | None = None
+    steady_tokens: int = 0
+    interval_start: float = 0.0
+
+    @property
+    def cuda(self) -> bool:
+        return self.device.startswith("cuda")
+
+
+def _setup(model, config: ProxyConfig, max_steps: int | None, world_size: int) -> _Run:
+    """Device and precision, the model on it, the optimizer (no weight decay on vectors)."""
     import torch
-    import torch.nn.functional as F
 
     device = resolve_device(config.device)
     if device == "cpu" and config.threads:
         torch.set_num_threads(config.threads)
     cuda = device.startswith("cuda")
-    bf16 = config.precision == "bfloat16" or (config.precision == "auto" and (cuda or cpu_has_bf16_matmul()))
     model.to(device)
     model.train()
-    unwrapped = getattr(model, "module", model)  # the model itself under DDP
+    unwrapped = getattr(model, "module", model)
     counts = parameter_counts(unwrapped)
-    per_token = flops_per_token(config, counts)
-    forward = torch.compile(model) if config.compile else model
     decay = [p for p in unwrapped.parameters() if p.dim() >= 2]
     no_decay = [p for p in unwrapped.parameters() if p.dim() < 2]
     optimizer = torch.optim.AdamW(
@@ -120,94 +166,117 @@ def train(
         lr=config.lr, betas=(0.9, config.beta2), eps=1e-8, fused=cuda,
     )
     steps = min(config.steps, max_steps) if max_steps else config.steps
-    accumulation = config.accumulation
     name = device_name(device)
     log.info(
         "training %s: %.2fM params (%.2fM non-embedding), %d steps x %d tokens on %s",
         config.name, counts["params"] / 1e6, counts["non_embedding_params"] / 1e6, steps, config.tokens_per_step, name,
     )
-    rank = torch.distributed.get_rank() if world_size > 1 else 0
-    curve: list[dict] = []
-    interval_loss = torch.zeros((), device=device)
-    first_step, interval_steps, tokens, seconds_before = 0, 0, 0, 0.0
-    if resume is not None:
-        from factory.training.checkpoint import restore
+    run = _Run(
+        model=model, unwrapped=unwrapped, forward=torch.compile(model) if config.compile else model, optimizer=optimizer,
+        config=config, device=device, name=name, steps=steps, world_size=world_size, counts=counts,
+        bf16=config.precision == "bfloat16" or (config.precision == "auto" and (cuda or cpu_has_bf16_matmul())),
+        rank=torch.distributed.get_rank() if world_size > 1 else 0, per_token=flops_per_token(config, counts),
+        interval_loss=torch.zeros((), device=device),
+    )
+    run.interval_start = run.started
+    return run
 
-        if resume.seed != config.seed or resume.step >= steps:
-            raise ValueError(f"checkpoint of seed {resume.seed} at step {resume.step} cannot resume seed {config.seed} "
-                             f"training {steps} steps: delete its _resume folder")
-        restore(resume, unwrapped, optimizer)
-        first_step, interval_steps, tokens, seconds_before = resume.step, resume.interval_steps, resume.tokens, resume.seconds
-        curve = list(resume.curve)
-        interval_loss.fill_(resume.interval_loss_of(rank, world_size))
-        log.info("resuming %s at step %d/%d (%d tokens done)", config.name, first_step, steps, tokens)
-    first_tokens, timed_steps = tokens, 0
-    started = time.time()
-    steady_start, steady_tokens = None, 0
-    interval_start = started
-    batch_iter = iter(batches)
-    for step in range(first_step, steps):
-        for group in optimizer.param_groups:
-            group["lr"] = lr_at(step, config)
-        batch = torch.from_numpy(next(batch_iter)).to(device, non_blocking=True)
-        for micro in batch.chunk(accumulation):
-            inputs, targets = micro[:, :-1], micro[:, 1:]
-            with torch.autocast(device_type="cuda" if cuda else "cpu", dtype=torch.bfloat16, enabled=bf16):
-                logits = forward(input_ids=inputs).logits
-            loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
-            (loss / accumulation).backward()
-            interval_loss += loss.detach() / accumulation
-        if config.grad_clip:
-            torch.nn.utils.clip_grad_norm_(model.parameters(), config.grad_clip)
-        optimizer.step()
-        optimizer.zero_grad(set_to_none=True)
-        step_tokens = batch.shape[0] * (batch.shape[1] - 1) * world_size
-        tokens += step_tokens
-        interval_steps += 1
-        timed_steps += 1
-        if step == first_step:
-            if cuda:
-                torch.cuda.synchronize()
-            steady_start = time.time()
-        else:
-            steady_tokens += step_tokens
-        if (step + 1) % config.log_every == 0 or step + 1 == steps:
-            if cuda:
-                torch.cuda.synchronize()
-            if world_size > 1:  # the whole batch's loss: the mean over the processes' rows
-                torch.distributed.all_reduce(interval_loss)
-                interval_loss /= world_size
-            now = time.time()
-            point = {
-                "step": step + 1, "tokens": tokens, "loss": float(interval_loss.item() / interval_steps),
-                "lr": optimizer.param_groups[0]["lr"],
-                "tokens_per_s": round(timed_steps * config.tokens_per_step / (now - interval_start), 1),
-            }
-            if not math.isfinite(point["loss"]):
-                raise FloatingPointError(f"training {config.name} diverged at step {step + 1} (loss {point['loss']}): lower lr")
-            curve.append(point)
-            log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s", step + 1, steps, point["loss"], point["lr"], point["tokens_per_s"])
-            if on_log:
-                on_log(point)
-            interval_loss.zero_()
-            interval_steps, timed_steps, interval_start = 0, 0, now
-        if (step + 1) % config.checkpoint_every == 0 and step + 1 < steps:
-            losses = _per_process(interval_loss, world_size)  # a collective: every process takes part
-            if on_checkpoint:
-                from factory.training.checkpoint import capture
 
-                on_checkpoint(capture(
-                    unwrapped, optimizer, seed=config.seed, step=step + 1, tokens=tokens, windows=(step + 1) * config.batch_size,
-                    seconds=seconds_before + time.time() - started, curve=list(curve), interval_loss=losses,
-                    interval_steps=interval_steps,
-                ))
-    seconds = time.time() - started
-    steady_seconds = time.time() - steady_start if steady_start and steady_tokens else seconds
-    tokens_per_s = (steady_tokens or tokens - first_tokens) / max(steady_seconds, 1e-9)
+def _restore(run: _Run, resume: TrainState) -> None:
+    """Weights, optimizer, data position, curve and the running interval of a checkpoint."""
+    from factory.training.checkpoint import restore
+
+    config = run.config
+    if resume.seed != config.seed or resume.step >= run.steps:
+        raise ValueError(f"checkpoint of seed {resume.seed} at step {resume.step} cannot resume seed {config.seed} "
+                         f"training {run.steps} steps: delete its _resume folder")
+    restore(resume, run.unwrapped, run.optimizer)
+    run.first_step, run.interval_steps, run.tokens, run.seconds_before = (resume.step, resume.interval_steps, resume.tokens,
+                                                                          resume.seconds)
+    run.first_tokens = run.tokens
+    run.curve = list(resume.curve)
+    run.interval_loss.fill_(resume.interval_loss_of(run.rank, run.world_size))
+    log.info("resuming %s at step %d/%d (%d tokens done)", config.name, run.first_step, run.steps, run.tokens)
+
+
+def _step(run: _Run, step: int, rows: np.ndarray) -> None:
+    """One optimizer step over a global batch, in ``accumulation`` micro-batches."""
+    import torch
+    import torch.nn.functional as F
+
+    config = run.config
+    for group in run.optimizer.param_groups:
+        group["lr"] = lr_at(step, config)
+    batch = torch.from_numpy(rows).to(run.device, non_blocking=True)
+    for micro in batch.chunk(config.accumulation):
+        inputs, targets = micro[:, :-1], micro[:, 1:]
+        with torch.autocast(device_type="cuda" if run.cuda else "cpu", dtype=torch.bfloat16, enabled=run.bf16):
+            logits = run.forward(input_ids=inputs).logits
+        loss = F.cross_entropy(logits.float().reshape(-1, logits.size(-1)), targets.reshape(-1))
+        (loss / config.accumulation).backward()
+        run.interval_loss += loss.detach() / config.accumulation
+    if config.grad_clip:
+        torch.nn.utils.clip_grad_norm_(run.model.parameters(), config.grad_clip)
+    run.optimizer.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    step_tokens = batch.shape[0] * (batch.shape[1] - 1) * run.world_size
+    run.tokens += step_tokens
+    run.interval_steps += 1
+    run.timed_steps += 1
+    if step == run.first_step:  # the steady-state rate leaves out the first step (allocation, compilation)
+        if run.cuda:
+            torch.cuda.synchronize()
+        run.steady_start = time.time()
+    else:
+        run.steady_tokens += step_tokens
+
+
+def _log_point(run: _Run, step: int, on_log: Callable[[dict], None] | None) -> None:
+    """A loss-curve point: the interval's mean loss (the whole batch's under DDP), lr and tokens/s."""
+    import torch
+
+    if run.cuda:
+        torch.cuda.synchronize()
+    if run.world_size > 1:  # the whole batch's loss: the mean over the processes' rows
+        torch.distributed.all_reduce(run.interval_loss)
+        run.interval_loss /= run.world_size
+    now = time.time()
+    point = {
+        "step": step + 1, "tokens": run.tokens, "loss": float(run.interval_loss.item() / run.interval_steps),
+        "lr": run.optimizer.param_groups[0]["lr"],
+        "tokens_per_s": round(run.timed_steps * run.config.tokens_per_step / (now - run.interval_start), 1),
+    }
+    if not math.isfinite(point["loss"]):
+        raise FloatingPointError(f"training {run.config.name} diverged at step {step + 1} (loss {point['loss']}): lower lr")
+    run.curve.append(point)
+    log.info("step %d/%d loss %.4f lr %.2e %.0f tokens/s", step + 1, run.steps, point["loss"], point["lr"], point["tokens_per_s"])
+    if on_log:
+        on_log(point)
+    run.interval_loss.zero_()
+    run.interval_steps, run.timed_steps, run.interval_start = 0, 0, now
+
+
+def _checkpoint(run: _Run, step: int, on_checkpoint: Callable[[TrainState], None] | None) -> None:
+    losses = _per_process(run.interval_loss, run.world_size)  # a collective: every process takes part
+    if on_checkpoint:
+        from factory.training.checkpoint import capture
+
+        on_checkpoint(capture(
+            run.unwrapped, run.optimizer, seed=run.config.seed, step=step + 1, tokens=run.tokens,
+            windows=(step + 1) * run.config.batch_size, seconds=run.seconds_before + time.time() - run.started,
+            curve=list(run.curve), interval_loss=losses, interval_steps=run.interval_steps,
+        ))
+
+
+def _report(run: _Run) -> TrainReport:
+    seconds = time.time() - run.started
+    steady_seconds = time.time() - run.steady_start if run.steady_start and run.steady_tokens else seconds
+    tokens_per_s = (run.steady_tokens or run.tokens - run.first_tokens) / max(steady_seconds, 1e-9)
     return TrainReport(
-        steps=steps, tokens=tokens, seconds=seconds_before + seconds, tokens_per_s=tokens_per_s, flops_per_token=per_token,
-        mfu=compute_mfu(tokens_per_s, per_token, name) if cuda else None, device=device, device_name=name,
-        final_loss=curve[-1]["loss"], params=counts, curve=curve, resumed_from_step=first_step,
+        steps=run.steps, tokens=run.tokens, seconds=run.seconds_before + seconds, tokens_per_s=tokens_per_s,
+        flops_per_token=run.per_token, mfu=compute_mfu(tokens_per_s, run.per_token, run.name) if run.cuda else None,
+        device=run.device, device_name=run.name, final_loss=run.curve[-1]["loss"], params=run.counts, curve=run.curve,
+        resumed_from_step=run.first_step,
     )
 
 

@@ -25,7 +25,7 @@ from pathlib import Path
 from factory import settings
 from factory.mixing.shards import read_tokens
 from factory.models.identity import tokenizer_identity
-from factory.steps import StepResult, reuse_committed
+from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Store, VersionWriter, tables
 from factory.training.checkpoint import RESUME_DIR, CheckpointFolder
 from factory.training.config import FULL_VOCAB, ProxyConfig
@@ -36,11 +36,11 @@ from factory.training.plot import plot_loss_curves
 from factory.training.summary import curve_rows, manifest_stats, seed_stats
 
 log = logging.getLogger(__name__)
-ASSET = "proxy_model"
-# 2: one checkpoint per seed under checkpoints/seed-<s>/
+# code versions: 2: one checkpoint per seed under checkpoints/seed-<s>/
 # 3: one part per seed and a last part for the plot (a rerun skips committed seeds and resumes from _resume/
 #    checkpoints); loss_curve rows without tokens_per_s, so the content hash is reproducible
-CODE_VERSION = "3"
+STEP = Step("proxy_model", code_version="3", libraries=("torch", "transformers", "numpy"))
+ASSET = STEP.asset
 CHECKPOINTS = "checkpoints"
 TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json")
 
@@ -50,14 +50,23 @@ def train_proxy(
 ) -> StepResult:
     from factory.models import ensure_smollm2
 
-    mixed = store.require_current("mixed", mix)
     tokenizer_dir = tokenizer_dir or ensure_smollm2()
-    writer = store.writer(
-        ASSET, mix, code_version=CODE_VERSION, config={"proxy": config.identity(), "tokenizer": tokenizer_identity(tokenizer_dir)},
-        inputs=[store.input_ref(mixed)], operational=config.operational(), run_id=run_id,
-    )
-    if reused := reuse_committed(store, writer):
-        return reused
+    plan = plan_proxy(store, mix, config, tokenizer_dir)
+    return run_step(store, plan, lambda writer: _train(writer, plan.inputs[0], mix, config, tokenizer_dir),
+                    operational=config.operational(), run_id=run_id)
+
+
+def plan_proxy(store: Store, mix: str, config: ProxyConfig, tokenizer_dir: Path | None = None) -> StepPlan:
+    """The version: the mix's current version, the proxy's identity and the tokenizer."""
+    from factory.models import ensure_smollm2
+
+    mixed = store.require_current("mixed", mix)
+    identity = {"proxy": config.identity(), "tokenizer": tokenizer_identity(tokenizer_dir or ensure_smollm2())}
+    return STEP.plan(mix, identity, inputs=[mixed])
+
+
+def _train(writer: VersionWriter, mixed, mix: str, config: ProxyConfig, tokenizer_dir: Path) -> StepResult:
+    store = writer.store
     seeds = config.seed_values
     done = writer.committed_parts()
     todo = [(index, seed) for index, seed in enumerate(seeds) if index not in done]

@@ -17,6 +17,7 @@ from factory.crawl import index
 from factory.crawl.sources import chunk_key, chunk_of
 from factory.store import Store
 from resources import CrawlResource, StoreResource
+from support.sensors import sensor_resources
 
 
 def c4_partition() -> MultiPartitionKey:
@@ -50,7 +51,7 @@ def test_raw_crawl_materializes_then_reuses_its_version(store_root, web_data):
     manifest = Store(store_root).current("raw_crawl", {"dump": "olmo_c4", "chunk": c4_partition().keys_by_dimension["chunk"]})
     assert manifest.counts["records"] == 1000
     assert manifest.sources[0].url.endswith("c4-sample.00000-of-00001.json.gz")
-    assert manifest.run_id and manifest.code_version == index.CODE_VERSION
+    assert manifest.run_id and manifest.code_version == index.STEP.code_version
 
 
 def test_listing_mode_is_a_crawl_resource_setting_and_part_of_the_version(tmp_path, web_data):
@@ -74,19 +75,20 @@ def test_crawl_sensor_adds_partitions_once_and_requests_only_new_chunks(tmp_path
     crawl_dir = tmp_path / "crawl"
     (crawl_dir / "CC-A").mkdir(parents=True)
     shutil.copy(web_data / "dolma" / "sample-0000.warc.gz", crawl_dir / "CC-A" / "a.warc.gz")
-    resources = {"crawl": CrawlResource(source=str(crawl_dir))}
+    instance = DagsterInstance.ephemeral()
+    resources = sensor_resources(crawl=CrawlResource(source=str(crawl_dir)), store=StoreResource(root=str(tmp_path / "store")))
 
-    first = crawl_sensor(build_sensor_context(resources=resources))
+    first = crawl_sensor(build_sensor_context(instance=instance, resources=resources))
     [add] = first.dynamic_partitions_requests
     assert list(add.partition_keys) == ["CC-A"] and len(first.run_requests) == 1
 
-    again = crawl_sensor(build_sensor_context(cursor=first.cursor, resources=resources))
+    again = crawl_sensor(build_sensor_context(instance=instance, cursor=first.cursor, resources=resources))
     assert isinstance(again, SkipReason)
 
     shutil.copy(web_data / "dolma" / "sample-0001.warc.gz", crawl_dir / "CC-A" / "b.warc.gz")
     (crawl_dir / "CC-B").mkdir()
     shutil.copy(web_data / "resiliparse" / "warcfile.warc.gz", crawl_dir / "CC-B" / "c.warc.gz")
-    grown = crawl_sensor(build_sensor_context(cursor=first.cursor, resources=resources))
+    grown = crawl_sensor(build_sensor_context(instance=instance, cursor=first.cursor, resources=resources))
     [add] = grown.dynamic_partitions_requests
     assert list(add.partition_keys) == ["CC-B"]
     requested = {(r.partition_key.keys_by_dimension["dump"], r.partition_key.keys_by_dimension["chunk"]) for r in grown.run_requests}

@@ -39,26 +39,43 @@ def test_every_asset_has_its_stage_group_owner_kinds_and_a_one_line_description(
 
 def test_the_leaderboard_check_and_the_staleness_checks_are_registered():
     from assets.definitions import defs
+    from assets.planner import Planner
 
     checks = {(key.asset_key.to_user_string(), key.name) for key in defs.resolve_asset_graph().asset_check_keys}
     assert ("leaderboard", "candidate_beats_baseline") in checks
-    assert {("mixed", "inputs_current"), ("proxy_model", "inputs_current"), ("proxy_eval", "inputs_current"),
-            ("leaderboard", "inputs_current")} <= checks
+    assert {(asset, "up_to_date") for asset in Planner.PLANNED} <= checks
 
 
-def test_a_mix_built_from_a_superseded_version_fails_its_inputs_current_check(store, shared_data):
-    from assets.staleness import inputs_current_check
+def test_a_mix_built_from_a_superseded_version_fails_its_up_to_date_check(store, shared_data):
+    from assets.definitions import build_resources
+    from assets.planner import Planner
+    from assets.staleness import check_result
     from resources import StoreResource
 
+    resources = {**build_resources(), "store": StoreResource(root=store.root_uri)}
     write_documents(store, "deduped", {"dump": "c4a"}, c4_texts(shared_data, 20), tag="c4a")
     recipe = MixRecipe.from_dict({"name": "web", "total_tokens": 3000, "sources": [{"asset": "deduped", "weight": 1}]})
     build_mix(store, recipe)
-    check = inputs_current_check("mixed")
-    assert check(store=StoreResource(root=store.root_uri)).passed
+    resources["mix_recipes"] = _recipes_in(store, recipe)
+    assert check_result(Planner(resources), "mixed").passed
 
     # deduped is rebuilt (new filter settings): the mix's current version still names the old one.
     write_documents(store, "deduped", {"dump": "c4a"}, c4_texts(shared_data, 20, skip=5), tag="c4a-v2")
-    result = check(store=StoreResource(root=store.root_uri))
+    result = check_result(Planner(resources), "mixed")
     assert not result.passed
-    assert list(result.metadata["stale_partitions"].data) == ["web"]
-    assert "deduped[dump=c4a]@" in result.description
+    stale = result.metadata["stale_partitions"].data
+    assert list(stale) == ["web"] and stale["web"]["state"] == "outdated"
+    assert "input deduped[dump=c4a]" in result.description
+
+
+def _recipes_in(store, recipe):
+    """A mix-recipes resource whose folder holds ``recipe`` alone."""
+    import yaml
+
+    from resources.trainer import MixRecipesResource
+
+    folder = Path(store.root) / "_recipes"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / f"{recipe.name}.yaml").write_text(yaml.safe_dump({"name": recipe.name, "total_tokens": 3000,
+                                                                "sources": [{"asset": "deduped", "weight": 1}]}))
+    return MixRecipesResource(folder=str(folder))

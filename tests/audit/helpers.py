@@ -18,6 +18,7 @@ from factory.curation.config import CurationConfig
 from factory.dedup.config import DedupConfig
 from factory.documents import DOCUMENT_SCHEMA
 from factory.store import Manifest, SourceFile, Store
+from factory.store.writer import open_writer
 
 C4_FILE = "web/olmo_c4/c4-sample.00000-of-00001.json.gz"
 DUMP, CHUNK, RECIPE, MIX = "c4", "000", "finephrase_faq", "web-synthetic"
@@ -56,7 +57,7 @@ def doc_row(record: dict, index: int, source_file: str, **metadata) -> dict:
 
 def commit(store: Store, asset: str, partition, tables: dict[str, list[dict]], *, config: dict, inputs=(), sources=(),
            code_version: str = "1", schema: pa.Schema | None = None) -> Manifest:
-    writer = store.writer(asset, partition, code_version=code_version, config=config,
+    writer = open_writer(store, asset, partition, code_version=code_version, config=config,
                           inputs=[store.input_ref(m) for m in inputs], sources=sources)
     with writer.part(0) as part:
         for name, rows in tables.items():

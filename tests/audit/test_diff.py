@@ -51,7 +51,7 @@ def test_a_library_upgrade_makes_a_new_version_and_is_named(tmp_path, shared_dat
     installed = packages.deciding_versions("filtered")
     assert "datatrove" in installed and chain.filtered.libraries == installed
     monkeypatch.setattr(packages, "deciding_versions", lambda asset: {**installed, "datatrove": "99.0.0"})
-    monkeypatch.setattr("factory.store.store.deciding_versions", packages.deciding_versions)
+    monkeypatch.setattr("factory.store.writer.deciding_versions", packages.deciding_versions)
     upgraded = filtered_version(store, chain.raw, c4_records(shared_data, 6))
     assert upgraded.version != chain.filtered.version
     report = json.loads(diff("filtered", f"{DUMP}|{CHUNK}", "--json", "--store", store.root_uri).output)

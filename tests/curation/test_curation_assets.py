@@ -14,6 +14,7 @@ from factory.crawl.sources import chunk_keys
 from resources import CrawlResource, StoreResource
 from resources.curation import CurationResource
 from resources.executor import ExecutorResource
+from support.sensors import requested, sensor_resources
 
 
 def resources(store_root: str, crawl_dir, **curation) -> dict:
@@ -41,9 +42,11 @@ def test_filtered_and_deduped_materialize_with_tables_checks_and_sensor(tmp_path
     assert "| en |" in meta["language_mix"].value
     assert "### kept" in meta["samples"].value
 
-    sensor_context = build_sensor_context(instance=instance, resources={"store": StoreResource(root=store_root)})
-    first = deduped_sensor(sensor_context)
-    assert [r.partition_key for r in first.run_requests] == ["c4"]
+    def tick(**curation):
+        return deduped_sensor(build_sensor_context(instance=instance,
+                                                   resources=sensor_resources(**resources(store_root, crawl_dir, **curation))))
+
+    assert requested(tick()) == ["c4"]
     result = materialize([deduped], partition_key="c4", resources=resources(store_root, crawl_dir), instance=instance)
     assert result.success
     dedup_meta = result.asset_materializations_for_node("deduped")[0].metadata
@@ -51,14 +54,12 @@ def test_filtered_and_deduped_materialize_with_tables_checks_and_sensor(tmp_path
     check_results = result.get_asset_check_evaluations()
     assert [(c.check_name, c.passed) for c in check_results] == [("not_empty", True)]
 
-    # Unchanged chunks: no new request. A new filtered version of one chunk: a new deduped request.
-    again = deduped_sensor(build_sensor_context(instance=instance, cursor=first.cursor,
-                                                resources={"store": StoreResource(root=store_root)}))
-    assert not getattr(again, "run_requests", None)
+    # Unchanged chunks: no request. New filtered versions (stricter settings): a request under those settings; under
+    # the old ones the chunks' filtered versions are outdated again, so the dedup waits for them.
+    assert requested(tick()) == []
     stricter = json.dumps({"curation": {"gopher_quality": {"min_doc_words": 600}}})
     for chunk in chunk_keys(settings.chunk_count()):
         materialize([filtered], partition_key=MultiPartitionKey({"dump": "c4", "chunk": chunk}),
                     resources=resources(store_root, crawl_dir, overrides_json=stricter), instance=instance)
-    after = deduped_sensor(build_sensor_context(instance=instance, cursor=first.cursor,
-                                                resources={"store": StoreResource(root=store_root)}))
-    assert [r.partition_key for r in after.run_requests] == ["c4"]
+    assert requested(tick(overrides_json=stricter)) == ["c4"]
+    assert requested(tick()) == []

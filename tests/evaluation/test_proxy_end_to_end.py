@@ -3,7 +3,6 @@ leaderboard (with its decisions and promotion check), the sensors requesting one
 
 from __future__ import annotations
 
-import json
 import time
 
 import pytest
@@ -25,12 +24,14 @@ def _definitions(store_root: str, recipes: str):
     from resources.gpu_launcher import GpuLauncherResource
     from resources.trainer import MixRecipesResource, TrainerResource
 
-    resources = {
+    from support.sensors import sensor_resources
+
+    resources = sensor_resources(**{
         "store": StoreResource(root=store_root), "mix_recipes": MixRecipesResource(folder=recipes),
         "trainer": TrainerResource(config="test-micro", threads=1, seeds=2),
         "evaluator": EvaluatorResource(limit=3, heldout_docs=4, batch_size=16, threads=1), "executor": ExecutorResource(),
         "gpu_launcher": GpuLauncherResource(), "decisions": DecisionsResource(resamples=200),
-    }
+    })
     defs = Definitions(
         assets=[proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
         asset_checks=[proxy.candidate_beats_baseline, proxy.heldout_not_in_mix], jobs=[mix_job, proxy_job, leaderboard_job],
@@ -55,29 +56,29 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     defs, resources, mix_sensor, training_sensor = _definitions(root, str(recipes))
     instance = DagsterInstance.ephemeral()
 
-    # The mix sensor adds every recipe as a partition and requests a mixed run per buildable recipe.
+    # The mix sensor adds every recipe as a partition and requests a mixed run per buildable recipe: not needs-more,
+    # whose budget its sources cannot fill (the plan fails before any run; a run would fail the same way).
     result = mix_sensor(build_sensor_context(instance=instance, resources=resources))
     (add,) = result.dynamic_partitions_requests
     instance.add_dynamic_partitions("mixes", list(add.partition_keys))
     assert sorted(add.partition_keys) == ["needs-more", "web", "web-copy", "web-syn"]
+    assert sorted(r.partition_key for r in result.run_requests) == ["web", "web-copy", "web-syn"]
+    outcome = defs.resolve_job_def("mix_job").execute_in_process(partition_key="needs-more", instance=instance, raise_on_error=False)
+    failure = outcome.get_step_failure_events()[0].event_specific_data.error
+    assert "lower total_tokens to at most" in str(failure.message) + str(failure.cause)
     for request in result.run_requests:
-        outcome = defs.resolve_job_def("mix_job").execute_in_process(partition_key=request.partition_key, instance=instance, raise_on_error=False)
-        if request.partition_key == "needs-more":  # the budget check stops it before any work
-            assert not outcome.success
-            failure = outcome.get_step_failure_events()[0].event_specific_data.error
-            assert "lower total_tokens to at most" in str(failure.message) + str(failure.cause)
-        else:
-            assert outcome.success
-            (leak_check,) = outcome.get_asset_check_evaluations()
-            assert leak_check.check_name == "heldout_not_in_mix" and leak_check.passed
+        outcome = defs.resolve_job_def("mix_job").execute_in_process(partition_key=request.partition_key, instance=instance)
+        (leak_check,) = outcome.get_asset_check_evaluations()
+        assert leak_check.check_name == "heldout_not_in_mix" and leak_check.passed
+    assert not getattr(mix_sensor(build_sensor_context(instance=instance, resources=resources)), "run_requests", None)
 
-    # The training sensor: one request per new mix version, none on the next tick.
-    context = build_sensor_context(instance=instance, resources=resources)
-    first = training_sensor(context)
+    # The training sensor: one request per mix whose proxy would change, under the same run key until it is built.
+    first = training_sensor(build_sensor_context(instance=instance, resources=resources))
     assert sorted(r.partition_key for r in first.run_requests) == ["web", "web-copy", "web-syn"]
-    assert all(r.tags["factory/pool"] == "gpu" and r.run_key.endswith(r.tags["factory/mix_version"]) for r in first.run_requests)
-    second = training_sensor(build_sensor_context(instance=instance, resources=resources, cursor=first.cursor))
-    assert not getattr(second, "run_requests", None)
+    assert all(r.tags["factory/pool"] == "gpu" and r.tags["factory/mix_version"] == store.require_current("mixed", r.partition_key).version
+               for r in first.run_requests)
+    second = training_sensor(build_sensor_context(instance=instance, resources=resources))
+    assert sorted(r.run_key for r in second.run_requests) == sorted(r.run_key for r in first.run_requests)
 
     for request in first.run_requests:
         outcome = defs.resolve_job_def("proxy_job").execute_in_process(partition_key=request.partition_key, instance=instance, tags=request.tags)
@@ -120,10 +121,11 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     assert set(check.metadata) == {"web-syn", "web-copy"} and check.metadata["web-copy"].value["promoted"] is False
     assert not check.passed and check.severity.value == "ERROR"  # an identical mix is never promoted: the check fails
 
-    # A new version of one mix (edited recipe) is trained exactly once more.
+    # Once trained, nothing is requested; a new version of one mix (edited recipe) is trained exactly once more.
+    assert not getattr(training_sensor(build_sensor_context(instance=instance, resources=resources)), "run_requests", None)
     write_recipe(recipes, "web", "role: baseline\ntotal_tokens: 16000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
     assert defs.resolve_job_def("mix_job").execute_in_process(partition_key="web", instance=instance).success
-    third = training_sensor(build_sensor_context(instance=instance, resources=resources, cursor=second.cursor if getattr(second, "cursor", None) else first.cursor))
+    third = training_sensor(build_sensor_context(instance=instance, resources=resources))
     assert [r.partition_key for r in third.run_requests] == ["web"]
-    assert json.loads(third.cursor)["web"] == store.require_current("mixed", "web").version
+    assert third.run_requests[0].tags["factory/mix_version"] == store.require_current("mixed", "web").version
     assert time.time() - started < 300

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, dump_partition
 from factory.generation import Generation, GenerationRequest, Generator, GeneratorConfig
+from factory.store.writer import open_writer
 
 DUMP = "olmo_c4"
 C4_FILE = "olmo_c4/c4-sample.00000-of-00001.json.gz"
@@ -13,7 +14,7 @@ def write_source(store, docs: list[dict], dump: str = DUMP, asset: str = "dedupe
     """A committed `documents` version of ``asset[dump]``, as curation would write it."""
     import pyarrow as pa
 
-    writer = store.writer(asset, dump_partition(dump), code_version="test", config={"salt": salt, "ids": [d["id"] for d in docs]})
+    writer = open_writer(store, asset, dump_partition(dump), code_version="test", config={"salt": salt, "ids": [d["id"] for d in docs]})
     with writer.part(0) as part:
         part.write_table(DOCUMENTS, pa.Table.from_pylist(docs, schema=DOCUMENT_SCHEMA))
         part.count(documents=len(docs))

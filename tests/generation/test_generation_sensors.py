@@ -1,4 +1,4 @@
-"""Sensors: recipe files become partitions; each (dump, recipe) is requested once per new source version."""
+"""Sensors: recipe files become partitions; each (dump, recipe) is requested once per version it would make."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ import pytest
 from dagster import DagsterInstance, SkipReason, build_sensor_context
 
 from assets.synthetic_sensors import recipe_sensor, synthetic_sensor
+from factory.categories.step import build_category_classifier
 from factory.generation import load_recipes
 from factory.store import Store
 from generation_helpers import write_source
 from resources import StoreResource
 from resources.synthetic import SyntheticSettingsResource
+from support.sensors import sensor_resources
 
 RECIPES = ["finephrase_faq", "finephrase_tutorial"]
 
@@ -29,30 +31,40 @@ def test_recipe_sensor_adds_a_partition_per_recipe_file_once(instance):
     assert isinstance(recipe_sensor(build_sensor_context(instance=instance)), SkipReason)
 
 
-def test_each_dump_and_recipe_is_requested_once_per_new_source_version(instance, tmp_path, c4_docs):
+def test_each_dump_and_recipe_is_requested_once_per_version_it_would_make(instance, tmp_path, c4_docs):
     root = str(tmp_path / "store")
     store = Store(root)
     instance.add_dynamic_partitions("dumps", ["dump_a", "dump_b"])
     instance.add_dynamic_partitions("recipes", RECIPES + ["wrap_qa"])
-    resources = {"store": StoreResource(root=root), "synthetic_settings": SyntheticSettingsResource(recipes=RECIPES)}
 
-    def evaluate(cursor):
-        return synthetic_sensor(build_sensor_context(instance=instance, cursor=cursor, resources=resources))
+    def evaluate(**settings):
+        return synthetic_sensor(build_sensor_context(instance=instance, resources=sensor_resources(
+            store=StoreResource(root=root), synthetic_settings=SyntheticSettingsResource(recipes=RECIPES, **settings))))
 
-    assert isinstance(evaluate(None), SkipReason), "no source version yet: nothing to request"
+    assert isinstance(evaluate(), SkipReason), "no source version yet: nothing to request"
     first_a = write_source(store, c4_docs[:3], dump="dump_a")
     write_source(store, c4_docs[3:6], dump="dump_b")
-    first = evaluate(None)
+    assert isinstance(evaluate(), SkipReason), "no category classifier yet: an input, not built behind Dagster's back"
+    build_category_classifier(store)
+    first = evaluate()
     keys = sorted((r.tags["factory/dump"], r.tags["factory/recipe"]) for r in first.run_requests)
     assert keys == [(d, r) for d in ("dump_a", "dump_b") for r in RECIPES], "wrap_qa is not among the configured recipes"
     request = next(r for r in first.run_requests if r.tags["factory/dump"] == "dump_a")
-    assert first_a.version in request.run_key and request.tags["factory/source"] == f"deduped@{first_a.version}"
     assert request.partition_key.keys_by_dimension == {"dump": "dump_a", "recipe": request.tags["factory/recipe"]}
+    assert first_a.version[:12] in request.tags["factory/why"] or "new" in request.tags["factory/why"]
 
-    assert isinstance(evaluate(first.cursor), SkipReason), "the same source versions are not requested twice"
+    # Until a run makes it, a partition is requested again under the same run key: the daemon runs it once.
+    assert _run_keys(evaluate()) == _run_keys(first)
 
-    second_a = write_source(store, c4_docs[:4], dump="dump_a", salt="new crawl")
-    second = evaluate(first.cursor)
-    assert sorted((r.tags["factory/dump"], r.tags["factory/recipe"]) for r in second.run_requests) == [("dump_a", r) for r in RECIPES]
-    assert all(second_a.version in r.run_key for r in second.run_requests)
-    assert isinstance(evaluate(second.cursor), SkipReason)
+    write_source(store, c4_docs[:4], dump="dump_a", salt="new crawl")  # a new source version of dump_a only
+    second = _run_keys(evaluate())
+    changed = {key for key, run_key in second.items() if run_key != _run_keys(first)[key]}
+    assert changed == {("dump_a", recipe) for recipe in RECIPES}
+
+    third = _run_keys(evaluate(max_documents=2))  # a setting that changes every version
+    assert all(third[key] != second[key] for key in third) and len(third) == 4
+
+
+def _run_keys(result) -> dict[tuple[str, str], str]:
+    return {(r.tags["factory/dump"], r.tags["factory/recipe"]): r.run_key for r in result.run_requests}
+

@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from factory.categories.taxonomy import CATEGORIES
 from factory.documents import DOCUMENT_SCHEMA
 from factory.store import Manifest, Store
+from factory.store.writer import open_writer
 
 C4_FILE = "web/olmo_c4/c4-sample.00000-of-00001.json.gz"
 DUMP, RECIPE, MODEL = "c4", "faq", "SmolLM2-135M-Instruct"
@@ -57,7 +58,7 @@ def parquet_bytes(rows: list[dict], schema: pa.Schema, row_group_size: int | Non
 
 def commit_shards(store: Store, asset: str, partition, table: str, shards: list[list[dict]], schema: pa.Schema,
                   config: dict, inputs=(), row_group_size: dict[int, int] | None = None) -> Manifest:
-    writer = store.writer(asset, partition, code_version="1", config=config, inputs=[store.input_ref(m) for m in inputs])
+    writer = open_writer(store, asset, partition, code_version="1", config=config, inputs=[store.input_ref(m) for m in inputs])
     for index, rows in enumerate(shards):
         with writer.part(index) as part:
             data = parquet_bytes(rows, schema, (row_group_size or {}).get(index))

@@ -11,6 +11,7 @@ import pyarrow as pa
 from factory.documents import DOCUMENT_SCHEMA
 from factory.models import count_tokens
 from factory.store import Store
+from factory.store.writer import open_writer
 
 
 def c4_texts(shared_data: Path, n: int, skip: int = 0) -> list[str]:
@@ -32,7 +33,7 @@ def write_documents(store: Store, asset: str, partition, texts: list[str], tag: 
          "tokens": n, "metadata": "{}"}
         for i, (t, n) in enumerate(zip(texts, tokens, strict=True))
     ]
-    writer = store.writer(asset, partition, code_version="test", config={"tag": tag, "n": len(texts)})
+    writer = open_writer(store, asset, partition, code_version="test", config={"tag": tag, "n": len(texts)})
     with writer.part(0) as part:
         part.write_table("documents", pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA))
         part.count(documents=len(rows), tokens=sum(tokens))

@@ -11,6 +11,7 @@ from factory.mixing.recipe import MixRecipe
 from factory.mixing.step import build_mix
 from factory.models import count_tokens
 from factory.store import Store
+from factory.store.writer import open_writer
 from mixing.helpers import c4_texts, write_documents
 
 
@@ -27,7 +28,7 @@ def test_held_out_documents_are_dropped_from_every_mix_and_the_check_proves_it(t
     rows = [{"id": r["id"], "text": r["text"], "url": "", "dump": "x", "source_file": "x", "tokens": n,
              "metadata": "{}", **({"source_id": r["source_id"]} if r["source_id"] else {})} for r, n in zip(extra, count_tokens([r["text"] for r in extra]))]
     schema = DOCUMENT_SCHEMA.append(pa.field("source_id", pa.string()))
-    writer = store.writer("synthetic", {"dump": "x", "recipe": "faq"}, code_version="test", config={})
+    writer = open_writer(store, "synthetic", {"dump": "x", "recipe": "faq"}, code_version="test", config={})
     with writer.part(0) as part:
         part.write_table("documents", pa.Table.from_pylist([{**r, "source_id": r.get("source_id")} for r in rows], schema=schema))
     writer.commit()

@@ -9,6 +9,7 @@ from factory.mixing.shards import read_tokens
 from factory.mixing.step import build_mix
 from factory.models import load_tokenizer
 from factory.store import Store
+from factory.store.writer import open_writer
 from mixing.helpers import brown_texts, c4_texts, write_documents
 
 
@@ -61,7 +62,7 @@ def test_mix_is_deterministic_across_stores_and_repeats_small_sources(tmp_path, 
 
 def test_a_source_version_without_rows_gives_nothing_and_is_left_out(store, shared_data):
     _fill(store, shared_data)
-    empty = store.writer("deduped", "all-filtered-out", code_version="test", config={"tag": "empty"})
+    empty = open_writer(store, "deduped", "all-filtered-out", code_version="test", config={"tag": "empty"})
     empty.commit()  # a dump whose every page was filtered out: a version with no document shard
     manifest = build_mix(store, _recipe(12_000, repeats=3)).manifest
     assert ("deduped", "all-filtered-out") not in {(i.asset, i.partition) for i in manifest.inputs}

@@ -76,7 +76,7 @@ def test_shares_follow_weights_and_add_up_to_the_budget(web_store, shared_data):
         {"asset": "deduped", "partitions": ["c4a"], "weight": 3}, {"asset": "deduped", "partitions": ["c4b"], "weight": 1}]})
     plan = plan_mix(web_store, recipe)
     assert [s.target_tokens for s in plan.sources] == [7501, 2500]
-    assert [(i.asset, i.partition) for i in plan.inputs] == [("deduped", "c4a"), ("deduped", "c4b")]
+    assert [(i.asset, i.partition) for i in plan.manifests] == [("deduped", "c4a"), ("deduped", "c4b")]
 
 
 def test_a_known_answer_pair_names_another_recipe(tmp_path):

@@ -33,6 +33,7 @@ from resources.generator import GeneratorResource
 from resources.gpu_launcher import GpuLauncherResource
 from resources.quality import DCLM_AGREEMENT, CategorySettingsResource, QualitySettingsResource, SemanticDedupResource
 from resources.trainer import MixRecipesResource
+from support.sensors import requested, sensor_resources
 from tests.mixing.helpers import write_recipe
 
 DUMP = "wget"
@@ -105,9 +106,10 @@ def test_quality_chain_tags_scores_filters_and_mixes_with_category_metadata(tmp_
     assert classifier_meta["human_labels_auc"].value > 0.65  # held out: the majority pages not among the annotations
     assert classifier_meta["heldout_f1_at_3"].value is not None
 
-    sensor = quality_sensor(build_sensor_context(instance=instance, resources=resources))
-    assert [r.partition_key for r in sensor.run_requests] == [DUMP]
+    sensor = quality_sensor(build_sensor_context(instance=instance, resources=sensor_resources(**resources)))
+    assert requested(sensor) == [DUMP]
     scored = materialize([quality_scores, edu_filtered], partition_key=DUMP, resources=resources, instance=instance)
+    assert requested(quality_sensor(build_sensor_context(instance=instance, resources=sensor_resources(**resources)))) == []
     edu_meta = _metadata(scored, "edu_filtered")
     docs_in, docs = edu_meta["count/documents_in"].value, edu_meta["count/documents"].value
     assert docs + edu_meta["count/removed_edu_score"].value == docs_in == dedup_meta["count/documents"].value

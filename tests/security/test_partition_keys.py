@@ -16,8 +16,10 @@ from factory.generation.recipes import RecipeError, parse_recipe
 from factory.mixing import MixRecipeError
 from factory.store import Store, UnsafePartitionKeyError, parse_partition
 from factory.store.partitions import check_value
+from factory.store.writer import open_writer
 from resources import CrawlResource, StoreResource
 from resources.trainer import MixRecipesResource
+from support.sensors import sensor_resources
 
 ESCAPES = ["..", "../x", "/abs", "/etc/passwd", "a/../../b", "", "\x00", "a\x00b", "a\\b", "..\\..\\x", "C:\\x", "x\n", "\nx",
            " x", "x y", "./x", ".hidden", "~", "a/b", "%2e%2e", "-rf", "x" * 201]
@@ -48,11 +50,11 @@ def test_the_store_refuses_bad_dump_chunk_recipe_and_mix_names_and_writes_nothin
     ]
     for asset, partition in partitions:
         with pytest.raises(UnsafePartitionKeyError):
-            store.writer(asset, partition, code_version="1", config={})
+            open_writer(store, asset, partition, code_version="1", config={})
         with pytest.raises(UnsafePartitionKeyError):
             store.current(asset, partition)
     with pytest.raises(UnsafePartitionKeyError):
-        store.writer(bad or "..", "CC-MAIN-2024-18", code_version="1", config={})  # an asset name
+        open_writer(store, bad or "..", "CC-MAIN-2024-18", code_version="1", config={})  # an asset name
     with pytest.raises(UnsafePartitionKeyError):
         store.version_dir("mixed", "web-only", bad or "..")  # a version
     assert sorted(p.name for p in tmp_path.iterdir()) == (["store"] if root.exists() else [])
@@ -61,7 +63,7 @@ def test_the_store_refuses_bad_dump_chunk_recipe_and_mix_names_and_writes_nothin
 
 def test_a_local_or_s3_store_refuses_a_climbing_partition(store):
     with pytest.raises(UnsafePartitionKeyError):
-        store.writer("synthetic", {"dump": "d", "recipe": "../../other-prefix"}, code_version="1", config={})
+        open_writer(store, "synthetic", {"dump": "d", "recipe": "../../other-prefix"}, code_version="1", config={})
 
 
 @pytest.mark.parametrize("text", ["dump=../../etc/chunk=000", "dump=a/chunk=..", "dump=/abs,chunk=000", "../x", "dump=a\\b/chunk=000",
@@ -78,7 +80,8 @@ def test_a_crawl_folder_with_an_unsafe_dump_name_fails_the_sensor_before_any_par
         shutil.copy(web_data / "dolma" / "sample-0000.warc.gz", crawl / name / "a.warc.gz")
     instance = DagsterInstance.ephemeral()
     with pytest.raises(CrawlSourceError, match=r"dump name 'bad\.\.dump' is not allowed.*rename the dump's folder"):
-        crawl_sensor(build_sensor_context(instance=instance, resources={"crawl": CrawlResource(source=str(crawl))}))
+        crawl_sensor(build_sensor_context(instance=instance, resources=sensor_resources(
+            crawl=CrawlResource(source=str(crawl)), store=StoreResource(root=str(tmp_path / "store")))))
     assert instance.get_dynamic_partitions("dumps") == []
 
 
@@ -93,7 +96,7 @@ def test_a_mix_file_whose_name_is_not_a_safe_key_fails_the_mix_sensor_naming_the
     folder.mkdir()
     (folder / "a..b.yaml").write_text("name: a..b\ntotal_tokens: 1000\nsources:\n  - {asset: deduped, weight: 1}\n")
     instance = DagsterInstance.ephemeral()
-    resources = {"store": StoreResource(root=str(tmp_path / "store")), "mix_recipes": MixRecipesResource(folder=str(folder))}
+    resources = sensor_resources(store=StoreResource(root=str(tmp_path / "store")), mix_recipes=MixRecipesResource(folder=str(folder)))
     with pytest.raises(MixRecipeError, match=r"a\.\.b\.yaml.*mix name 'a\.\.b' is not allowed in store paths"):
         mix_sensor(build_sensor_context(instance=instance, resources=resources))
     assert instance.get_dynamic_partitions("mixes") == []

@@ -32,6 +32,7 @@ from typer.testing import CliRunner
 from factory import settings
 from factory.crawl.sources import chunk_key, chunk_of
 from factory.settings import SettingsError
+from factory.store.writer import open_writer
 from resources import CrawlResource
 from resources.generator import GeneratorResource
 
@@ -144,7 +145,7 @@ def _write_source(store, web_data: Path) -> None:
     texts = [r["text"] for r in records]
     rows = [{"id": f"c4-{i}", "text": t, "url": r.get("url", ""), "dump": DUMP, "source_file": "c4.json.gz", "tokens": n, "metadata": "{}"}
             for i, (r, t, n) in enumerate(zip(records, texts, count_tokens(texts), strict=True)) if 80 <= n <= 400][:4]
-    writer = store.writer("deduped", dump_partition(DUMP), code_version="test", config={"ids": [r["id"] for r in rows]})
+    writer = open_writer(store, "deduped", dump_partition(DUMP), code_version="test", config={"ids": [r["id"] for r in rows]})
     with writer.part(0) as part:
         part.write_table(DOCUMENTS, pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA))
         part.count(documents=len(rows))

@@ -12,6 +12,7 @@ import pyarrow as pa
 from factory.documents import DOCUMENT_SCHEMA, dump_partition
 from factory.models import count_tokens
 from factory.store import Manifest, Store
+from factory.store.writer import open_writer
 
 FILLERS = ["the", "very", "new", "good", "many", "also", "more", "some"]
 
@@ -35,7 +36,7 @@ def paraphrase(text: str, changed_words: int, seed: int) -> str:
 
 def write_input(store: Store, dump: str, parts: list[list[tuple[str, str]]], asset: str = "deduped") -> Manifest:
     """Commit ``parts`` (lists of (id, text)) as the documents shards of ``asset[dump=<dump>]``."""
-    writer = store.writer(asset, dump_partition(dump), code_version="test", config={"documents": str(parts)[:2000]})
+    writer = open_writer(store, asset, dump_partition(dump), code_version="test", config={"documents": str(parts)[:2000]})
     for index, documents in enumerate(parts):
         tokens = count_tokens([text for _, text in documents])
         rows = [{"id": doc_id, "text": text, "url": f"https://example.org/{doc_id}", "dump": dump,

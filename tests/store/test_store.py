@@ -10,12 +10,13 @@ import pytest
 from factory.steps import reuse_committed
 from factory.store import InputRef, Store, UnsafePartitionKeyError, parse_partition, partition_path
 from factory.store.manifest import MANIFEST_NAME
+from factory.store.writer import open_writer
 
 PARTITION = {"dump": "CC-MAIN-2024-18", "chunk": "003"}
 
 
 def make_writer(store: Store, config=None, inputs=(), operational=None):
-    return store.writer("docs", PARTITION, code_version="1", config=config or {"min_words": 50}, inputs=inputs, operational=operational)
+    return open_writer(store, "docs", PARTITION, code_version="1", config=config or {"min_words": 50}, inputs=inputs, operational=operational)
 
 
 def write_one(store: Store, rows=None, **kwargs):
@@ -118,9 +119,9 @@ def test_jsonl_tables_and_empty_typed_tables_round_trip(store):
 @pytest.mark.parametrize("bad", ["../x", "/abs", "", "..", "a/../../b", ".hidden", "x\\y"])
 def test_partition_keys_that_would_escape_the_store_are_rejected(store, bad):
     with pytest.raises(UnsafePartitionKeyError, match="not allowed|empty|name=value"):
-        store.writer("docs", bad, code_version="1", config={})
+        open_writer(store, "docs", bad, code_version="1", config={})
     with pytest.raises(UnsafePartitionKeyError):
-        store.writer("docs", {"dump": bad or "..", "chunk": "000"}, code_version="1", config={})
+        open_writer(store, "docs", {"dump": bad or "..", "chunk": "000"}, code_version="1", config={})
 
 
 def test_partition_paths_parse_back():
