@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.append(str(Path(__file__).resolve().parents[1] / "tests"))  # test support (support.planted)
 from measure import figure, ratio  # noqa: E402
 
 log = logging.getLogger("bench.curation")
@@ -201,7 +202,7 @@ def run_dedup_benchmark(work: Path, originals: int, copies: int) -> dict:
     from factory.crawl.index import index_chunk
     from factory.curation import FILTER_ORDER, CurationConfig, filter_chunk
     from factory.dedup import DedupConfig, dedup_dump
-    from factory.dedup.planted import jaccard, merged_pairs, plant_pairs
+    from support.planted import jaccard, merged_pairs, plant_pairs
     from factory.store import Store
 
     pages = load_pages(originals, skip=6000)
@@ -354,7 +355,7 @@ def _planted_dedup_run(folder: Path, docs: list, originals: list, target: float,
     from factory.crawl import parse_source
     from factory.crawl.index import index_chunk
     from factory.curation import FILTER_ORDER, CurationConfig, filter_chunk
-    from factory.dedup.planted import jaccard, plant_pairs
+    from support.planted import jaccard, plant_pairs
     from factory.store import Store
 
     pairs = plant_pairs(originals, [target], seed=seed)

@@ -1,7 +1,7 @@
 """Soak test of the store on S3 under faults (issue "Reliability", part 8).
 
 Many small partitions of ``raw_crawl`` then ``filtered`` are materialized concurrently on an S3 store
-(moto on 127.0.0.1) reached through ``factory.testing.s3_fault_proxy``: once fault-free (the proxy at
+(moto on 127.0.0.1) reached through ``tests/support/s3_fault_proxy.py``: once fault-free (the proxy at
 rate 0, so its requests are counted too), then with a share of requests failed (500 InternalError,
 503 SlowDown, dropped connections). Every failure must be absorbed by the S3 retries
 (``factory.store.filesystem.StorageOptions``) with botocore's real backoff: every partition must
@@ -39,6 +39,7 @@ from pathlib import Path
 
 log = logging.getLogger("bench.soak")
 REPO = Path(__file__).resolve().parents[1]
+sys.path.append(str(REPO / "tests"))  # test support, kept out of the library: support.s3_fault_proxy
 C4 = REPO.parent / "shared" / "data" / "web" / "olmo_c4" / "c4-sample.00000-of-00001.json.gz"
 WORK = REPO / ".factory" / "bench" / "soak"
 DUMP = "soak"
@@ -142,7 +143,7 @@ def run_round(pool: ProcessPoolExecutor, endpoint: str, rate: float, seed: int, 
     ``rate`` of requests."""
     import boto3
 
-    from factory.testing.s3_fault_proxy import S3FaultProxy
+    from support.s3_fault_proxy import S3FaultProxy
 
     bucket = f"soak-{uuid.uuid4().hex[:10]}"
     boto3.client("s3", endpoint_url=endpoint).create_bucket(Bucket=bucket)
@@ -265,7 +266,7 @@ def main() -> None:
                        "each partition runs raw_crawl then filtered, datatrove in the worker's process",
             "input": f"{args.partitions * args.docs} real C4 pages from {C4.name}, "
                      "one JSONL file per (dump, chunk) partition",
-            "store": "s3:// on moto (ThreadedMotoServer, 127.0.0.1) behind factory.testing.s3_fault_proxy",
+            "store": "s3:// on moto (ThreadedMotoServer, 127.0.0.1) behind tests/support/s3_fault_proxy.py",
             "faults": "500 InternalError, 503 SlowDown, dropped connection, chosen uniformly; seeded",
             "retries": {"mode": S3_RETRY_MODE, "total_max_attempts": S3_MAX_ATTEMPTS,
                         "backoff": "botocore's, not compressed"},

@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 from factory.dedup import DedupConfig
 from factory.dedup.candidates import SENTINEL, CandidatePairs, matches_file
 from factory.dedup.pipeline import DedupLayout, InputReader
-from factory.dedup.planted import plant
+from support.planted import plant
 
 
 def test_pairs_below_the_jaccard_floor_are_dropped_and_index_matches_kept(web_data, tmp_path):

@@ -12,8 +12,8 @@ from factory.crawl import parse_source
 from factory.crawl.index import index_chunk
 from factory.curation import FILTER_ORDER, CurationConfig, filter_chunk
 from factory.dedup import DedupConfig, dedup_dump
-from factory.dedup.planted import jaccard, merged_pairs, plant_pairs
 from factory.store import Store
+from support.planted import jaccard, merged_pairs, plant_pairs
 
 # Filters off (extraction is a pass-through for JSONL): this tests dedup, not the quality filters.
 NO_FILTERS = CurationConfig.from_overrides({name: {"enabled": False} for name in FILTER_ORDER if name != "extraction"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from factory.curation.config import CurationConfig
-from factory.testing.real_documents import real_documents
+from support.real_documents import real_documents
 from tests.fast_filters.equivalence import all_differences
 
 SLICES = 8  # per file; the work is spread as (file, slice) pairs

@@ -28,7 +28,7 @@ from factory.mixing import MixRecipe
 from factory.mixing.step import build_mix
 from factory.store import Manifest, StorageOptions, Store
 from factory.store.filesystem import S3_MAX_ATTEMPTS, S3_RETRY_MODE
-from factory.testing.s3_fault_proxy import (
+from support.s3_fault_proxy import (
     DROPPED_CONNECTION,
     FAULT_KINDS,
     INTERNAL_ERROR,
