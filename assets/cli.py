@@ -112,15 +112,17 @@ def stale(as_json: bool = typer.Option(False, "--json", help="print JSON"),
     the current input versions, with the cause: what the sensors, `make demo` and the UI's up_to_date checks rebuild."""
     import json
 
+    from rich.markup import escape
+
     settings.set_offline_defaults()
     report = stale_report(requests)
     if as_json:
         print(json.dumps(report, indent=1, default=str))
         return
     for status in report["stale"]:
-        console.print(f"[{'yellow' if status['state'] == 'outdated' else 'grey50'}]{status['state']}[/] {status['describe']}")
+        console.print(f"[{'yellow' if status['state'] == 'outdated' else 'grey50'}]{status['state']}[/] {escape(status['describe'])}")
     for sensor_name, keys in report.get("requests", {}).items():
-        console.print(f"sensor {sensor_name} would request: {', '.join(keys) or 'nothing'}")
+        console.print(f"sensor {sensor_name} would request: {escape(', '.join(keys)) or 'nothing'}")
     if not report["stale"]:
         console.print("every current version is the one its step would make now")
 

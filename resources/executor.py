@@ -4,7 +4,9 @@ Operational only: the workers and cluster settings go into a manifest's ``operat
 never into its version, so scaling out does not rebuild committed data.
 """
 
+import dataclasses
 import os
+from typing import Any
 
 from pydantic import Field
 
@@ -21,11 +23,13 @@ class ExecutorResource(CheckedResource):
     in_process_below_documents: int = Field(default=1000, description="smaller local inputs run their tasks in process, one by one")
     ray_address: str | None = Field(default=None, description="Ray cluster address; unset starts a local Ray")
     ray_num_cpus: int | None = Field(default=None, description="CPUs of the local Ray (default: workers)")
+    ray_object_store_memory: int = Field(default=200_000_000, description="bytes of the local Ray's object store")
     slurm_partition: str = "cpu"
     slurm_time: str = "12:00:00"
     slurm_cpus_per_task: int = 1
     slurm_mem_per_cpu_gb: int = 2
     slurm_venv_path: str | None = None
+    slurm_sbatch_args: dict[str, Any] = Field(default_factory=dict, description="extra #SBATCH options, e.g. {account: x}")
 
     def check_config(self) -> None:  # kind and workers: ExecutorSpec names the bad one
         if self.in_process_below_documents < 0:
@@ -33,9 +37,5 @@ class ExecutorResource(CheckedResource):
         self.get_spec()
 
     def get_spec(self) -> ExecutorSpec:
-        return ExecutorSpec(
-            kind=self.kind, workers=self.workers, in_process_below_documents=self.in_process_below_documents,
-            ray_address=self.ray_address, ray_num_cpus=self.ray_num_cpus, slurm_partition=self.slurm_partition,
-            slurm_time=self.slurm_time, slurm_cpus_per_task=self.slurm_cpus_per_task,
-            slurm_mem_per_cpu_gb=self.slurm_mem_per_cpu_gb, slurm_venv_path=self.slurm_venv_path,
-        )
+        """Every field is one of ExecutorSpec's (tests/config checks that none is missing)."""
+        return ExecutorSpec(**{f.name: getattr(self, f.name) for f in dataclasses.fields(ExecutorSpec)})

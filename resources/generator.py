@@ -70,6 +70,8 @@ class GeneratorResource(CheckedResource):
     device: str = "auto"
     max_model_len: int = 2048
     kv_cache_gb: float | None = Field(default=None, description="vLLM KV cache size; default 2 GiB on CPU")
+    gpu_memory_utilization: float = Field(default=0.85, description="vLLM on GPU: share of the GPU's memory it may take")
+    enforce_eager: bool | None = Field(default=None, description="vLLM: no CUDA graphs / compilation; default on for CPU")
     batch_size: int = Field(default=8, description="transformers: prompts per generate() call")
     base_url: str | None = Field(default=None, description="openai backend: server URL, e.g. http://127.0.0.1:8000/v1")
     api_key: str | None = Field(default=None, json_schema_extra=SECRET,
@@ -78,6 +80,7 @@ class GeneratorResource(CheckedResource):
     served_model: str | None = None
     concurrency: int = Field(default=16, description="openai backend: requests in flight")
     max_retries: int = 4
+    request_timeout_s: float = Field(default=600.0, description="openai backend: seconds before a request is retried")
     per_request_seed: bool = Field(default=False, description="send per-request seeds (crashed CPU vLLM once: off by default)")
 
     def check_config(self) -> None:
@@ -88,6 +91,10 @@ class GeneratorResource(CheckedResource):
                 raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if not 0.0 < self.gpu_memory_utilization <= 1.0:
+            raise ValueError(f"gpu_memory_utilization must be in (0, 1], got {self.gpu_memory_utilization}")
+        if self.request_timeout_s <= 0:
+            raise ValueError(f"request_timeout_s must be > 0 seconds, got {self.request_timeout_s}")
         if self.kv_cache_gb is not None and self.kv_cache_gb <= 0:
             raise ValueError(f"kv_cache_gb must be > 0 GiB or null (the default), got {self.kv_cache_gb}")
         if self.base_url:
@@ -110,9 +117,11 @@ class GeneratorResource(CheckedResource):
     def generator_config(self) -> GeneratorConfig:
         return GeneratorConfig(
             backend=self.backend, model=self.resolved_model(), seed=self.seed, dtype=self.dtype, device=self.device,
-            max_model_len=self.max_model_len, kv_cache_gb=self.kv_cache_gb, batch_size=self.batch_size,
+            max_model_len=self.max_model_len, gpu_memory_utilization=self.gpu_memory_utilization,
+            kv_cache_gb=self.kv_cache_gb, enforce_eager=self.enforce_eager, batch_size=self.batch_size,
             base_url=self.base_url or "", api_key=self.resolved_api_key(), served_model=self.served_model or "",
-            concurrency=self.concurrency, max_retries=self.max_retries, per_request_seed=self.per_request_seed,
+            concurrency=self.concurrency, max_retries=self.max_retries, request_timeout_s=self.request_timeout_s,
+            per_request_seed=self.per_request_seed,
         )
 
     def get(self) -> Generator:
