@@ -5,11 +5,11 @@ is requested once every crawled chunk's `filtered` version is current and the du
 (those versions, the dedup settings, the code) names a version that is not the current one.
 """
 
-from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job, sensor
+from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext, SensorResult, define_asset_job, sensor
 
 from assets.partitions import dumps
 from assets.planner import PLANNER_RESOURCES, Planner
-from assets.requests import outdated, request_for
+from assets.requests import outdated, request_for, skip
 from factory.documents import dump_partition
 from factory.store.partitions import partition_label
 
@@ -29,5 +29,5 @@ def deduped_sensor(context: SensorEvaluationContext, **resources):
         if statuses := outdated(planner, ["deduped"], partition_label(dump_partition(dump))):
             requests.append(request_for(statuses, dump, {"factory/dump": dump}))
     if not requests:
-        return SkipReason("every dump's deduped version is current (or waits for its chunks' filtered versions)")
+        return skip(planner, "every dump's deduped version is current (or waits for its chunks' filtered versions)")
     return SensorResult(run_requests=requests)

@@ -107,6 +107,10 @@ class Planner:
             raise found
         return found
 
+    def unplannable(self) -> list[Status]:
+        """The partitions asked about so far whose plan could not be made (an input without a version)."""
+        return [status for status in self._statuses.values() if status.state == UNPLANNABLE]
+
     def status(self, asset: str, partition: str | None) -> Status:
         key = (asset, partition or "")
         if key not in self._statuses:

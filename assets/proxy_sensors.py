@@ -11,14 +11,13 @@ from dagster import (
     DefaultSensorStatus,
     SensorEvaluationContext,
     SensorResult,
-    SkipReason,
     define_asset_job,
     sensor,
 )
 
 from assets.partitions import mixes
 from assets.planner import PLANNER_RESOURCES, Planner
-from assets.requests import outdated, request_for
+from assets.requests import outdated, request_for, skip
 
 GPU_TAGS = {"factory/pool": "gpu"}
 
@@ -54,7 +53,7 @@ def mix_sensor(context: SensorEvaluationContext, **resources):
     for line in waiting:
         context.log.info(f"mix waiting for its sources: {line}")
     if not requests and not new:
-        return SkipReason(f"every buildable mix is current ({len(waiting)} waiting for sources)")
+        return skip(planner, f"every buildable mix is current ({len(waiting)} waiting for sources)")
     return SensorResult(run_requests=requests, dynamic_partitions_requests=[mixes.build_add_request(new)] if new else [])
 
 
@@ -71,6 +70,6 @@ def training_sensor(context: SensorEvaluationContext, **resources):
                 "factory/mix": mix, "factory/mix_version": manifest.version,
                 "factory/mix_tokens": str(manifest.counts.get("tokens", 0)), **GPU_TAGS}))
     if not requests:
-        return SkipReason("every mix's proxy and evaluation are current")
+        return skip(planner, "every mix's proxy and evaluation are current")
     context.log.info(f"requesting {len(requests)} proxy training runs")
     return SensorResult(run_requests=requests)

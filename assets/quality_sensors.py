@@ -6,11 +6,11 @@ the quality sensor then requests `quality_scores` + `edu_filtered` for each dump
 would change (a new source or classifier version, the threshold, the code).
 """
 
-from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext, SensorResult, SkipReason, define_asset_job, sensor
+from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext, SensorResult, define_asset_job, sensor
 
 from assets.partitions import dumps
 from assets.planner import PLANNER_RESOURCES, Planner
-from assets.requests import outdated, request_for
+from assets.requests import outdated, request_for, skip
 from factory.documents import dump_partition
 from factory.quality.classifier_step import ASSET as QUALITY_CLASSIFIER
 from factory.store.partitions import partition_label
@@ -36,7 +36,7 @@ def quality_sensor(context: SensorEvaluationContext, **resources):
     planner = Planner.from_context(context)
     factory_store, source_asset = planner.store, context.resources.quality_settings.source_asset
     if factory_store.current(QUALITY_CLASSIFIER, None) is None:
-        return SkipReason("no quality_classifier version yet: materialize quality_annotations and quality_classifier")
+        return skip(planner, "no quality_classifier version yet: materialize quality_annotations and quality_classifier")
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
         source = factory_store.current(source_asset, dump_partition(dump))
@@ -45,5 +45,5 @@ def quality_sensor(context: SensorEvaluationContext, **resources):
         if statuses := outdated(planner, ["quality_scores", "edu_filtered"], partition_label(dump_partition(dump))):
             requests.append(request_for(statuses, dump, {"factory/dump": dump}))
     if not requests:
-        return SkipReason("every dump's quality_scores and edu_filtered versions are current")
+        return skip(planner, "every dump's quality_scores and edu_filtered versions are current")
     return SensorResult(run_requests=requests)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from dagster import RunRequest
+from dagster import RunRequest, SkipReason
 
 from assets.planner import OUTDATED, Planner, Status
 
@@ -31,3 +31,11 @@ def request_for(statuses: list[Status], partition_key, tags: dict[str, str] | No
     changed = "; ".join(s.describe() for s in statuses if s.state == OUTDATED)
     return RunRequest(run_key=f"{statuses[0].partition}:{versions}", partition_key=partition_key,
                       tags={**(tags or {}), "factory/why": changed[:1000]})
+
+
+def skip(planner: Planner, reason: str) -> SkipReason:
+    """``reason``, and why a partition could not be planned, if one could not (e.g. an input never materialized)."""
+    blocked = planner.unplannable()
+    if blocked:
+        reason += f"; {len(blocked)} partition(s) cannot be planned yet, e.g. {blocked[0].describe()}"
+    return SkipReason(reason)

@@ -1,12 +1,12 @@
 """Sensors: new crawl partitions in, runs requested once each."""
 
 
-from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, SkipReason, sensor
+from dagster import DefaultSensorStatus, RunRequest, SensorEvaluationContext, SensorResult, sensor
 
 from assets.jobs import crawl_job
 from assets.partitions import CrawlPartition, dumps
 from assets.planner import PLANNER_RESOURCES, Planner
-from assets.requests import outdated, request_for
+from assets.requests import outdated, request_for, skip
 from factory import settings
 from factory.crawl.discovery import discover, parse_cursor
 from factory.crawl.sources import chunk_keys
@@ -29,9 +29,10 @@ def crawl_sensor(context: SensorEvaluationContext, **resources):
         for request in found.requests
     ]
     discovered = {(r.dump, r.chunk) for r in found.requests}
-    requests += _outdated_chunks(Planner.from_context(context), context.instance.get_dynamic_partitions(dumps.name), discovered)
+    planner = Planner.from_context(context)
+    requests += _outdated_chunks(planner, context.instance.get_dynamic_partitions(dumps.name), discovered)
     if not requests and not found.new_dumps:
-        return SkipReason("no new dumps or crawl files, and every chunk's filtered version is current")
+        return skip(planner, "no new dumps or crawl files, and every chunk's filtered version is current")
     context.log.info(f"{len(found.new_dumps)} new dumps, {len(requests)} chunk runs")
     return SensorResult(
         run_requests=requests,

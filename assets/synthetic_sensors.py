@@ -19,7 +19,7 @@ from dagster import (
 
 from assets.partitions import dumps
 from assets.planner import PLANNER_RESOURCES, Planner
-from assets.requests import outdated, request_for
+from assets.requests import outdated, request_for, skip
 from assets.synthetic import recipes, synthetic_key
 from factory.generation import load_recipes
 from factory.store.partitions import partition_label
@@ -63,6 +63,6 @@ def synthetic_sensor(context: SensorEvaluationContext, **resources):
                     "factory/dump": dump, "factory/recipe": name, "factory/recipe_version": str(recipe_files[name].version),
                     "factory/pool": "gpu"}))
     if not requests:
-        return SkipReason("every configured (dump, recipe) has its current synthetic version")
+        return skip(planner, "every configured (dump, recipe) has its current synthetic version")
     context.log.info(f"requesting {len(requests)} synthetic runs")
     return SensorResult(run_requests=requests)

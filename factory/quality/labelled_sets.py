@@ -33,7 +33,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from factory.quality.metrics import MAX_SCORE
-from factory.store.filesystem import local_sha256, local_source
+from factory.store.filesystem import local_source
 from factory.store.manifest import SourceFile
 
 DCLM_SCORE_MAP = {"0": 0, "1": 4}

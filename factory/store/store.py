@@ -18,7 +18,7 @@ import pyarrow as pa
 from factory.faults import crash_point
 from factory.store import tables
 from factory.store.filesystem import TMP_SUFFIX, StorageOptions, is_local, open_filesystem, protocol_of, write_atomic
-from factory.store.manifest import MANIFEST_NAME, InputRef, Manifest, SourceFile
+from factory.store.manifest import MANIFEST_NAME, InputRef, Manifest
 from factory.store.partitions import Partition, check_value, partition_label, partition_path
 
 log = logging.getLogger(__name__)

@@ -203,23 +203,13 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, tz=timezone.utc).isoformat(timespec="milliseconds")
 
 
-def open_writer(
-    store: Store,
-    asset: str,
-    partition: Partition,
-    *,
-    code_version: str,
-    config: dict[str, Any],
-    inputs: Sequence[InputRef] = (),
-    sources: Sequence[SourceFile] = (),
-    operational: dict[str, Any] | None = None,
-    run_id: str | None = None,
-    libraries: dict[str, str] | None = None,
-) -> VersionWriter:
+def open_writer(store: Store, asset: str, partition: Partition, *, code_version: str, config: dict[str, Any],
+                inputs: Sequence[InputRef] = (), sources: Sequence[SourceFile] = (), libraries: dict[str, str] | None = None,
+                **operational_args: Any) -> VersionWriter:
     """A writer for the version that these inputs, code, config and deciding libraries determine (``libraries``:
-    default, the installed versions of the registered step's). Steps get theirs from ``StepPlan.writer``; this is for
-    writing a version by hand (fixtures, benchmarks)."""
+    default, the installed versions of the registered step's; ``operational_args``: ``operational``, ``run_id``).
+    Steps get theirs from ``StepPlan.writer``; this is for writing a version by hand (fixtures, benchmarks)."""
     libraries = deciding_versions(asset) if libraries is None else libraries
     version = compute_version(asset, code_version, config, inputs, sources, libraries)
     return VersionWriter(store, asset, partition_label(partition), version, code_version=code_version, config=config,
-                         inputs=inputs, sources=sources, operational=operational, run_id=run_id, libraries=libraries)
+                         inputs=inputs, sources=sources, libraries=libraries, **operational_args)
