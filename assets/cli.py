@@ -114,7 +114,6 @@ def stale(as_json: bool = typer.Option(False, "--json", help="print JSON"),
 
     from rich.markup import escape
 
-    settings.set_offline_defaults()
     report = stale_report(requests)
     if as_json:
         print(json.dumps(report, indent=1, default=str))
@@ -133,6 +132,7 @@ def stale_report(requests: bool = False) -> dict:
     from assets.instance import ensure_dagster_home
     from assets.planner import CURRENT, UNPLANNABLE, Planner
 
+    settings.set_offline_defaults()
     ensure_dagster_home()
     resources = build_resources()
     planner = Planner(resources)
