@@ -74,6 +74,10 @@ PLANNER_RESOURCES = {"store", "curation_settings", "category_settings", "quality
 class Planner:
     """Plans and statuses of every step's partitions from one set of resources (the Definitions')."""
 
+    # Every registered step but raw_crawl, whose version is named by the crawl's listing (the crawl sensor's discovery
+    # owns it); each has its method ``_<asset>`` below.
+    PLANNED = tuple(asset for asset in registered_steps() if asset != "raw_crawl")
+
     @classmethod
     def from_context(cls, context) -> Planner:
         """From a sensor's or check's context (``required_resource_keys=PLANNER_RESOURCES``)."""
@@ -85,10 +89,6 @@ class Planner:
         self._plans: dict[tuple[str, str], StepPlan | Exception] = {}
         self._statuses: dict[tuple[str, str], Status] = {}
         self._planners: dict[str, Callable[[str], StepPlan]] = {asset: getattr(self, f"_{asset}") for asset in self.PLANNED}
-
-    # Every registered step but raw_crawl, whose version is named by the crawl's listing (the crawl sensor's discovery
-    # owns it); each has its method ``_<asset>`` below.
-    PLANNED = tuple(asset for asset in registered_steps() if asset != "raw_crawl")
 
     def plans(self, asset: str) -> bool:
         return asset in self._planners

@@ -16,7 +16,7 @@ from dagster import (
 )
 
 from assets.partitions import mixes
-from assets.planner import PLANNER_RESOURCES, Planner
+from assets.planner import PLANNER_RESOURCES, UNPLANNABLE, WAITING, Planner
 from assets.requests import outdated, request_for, skip
 
 GPU_TAGS = {"factory/pool": "gpu"}
@@ -46,7 +46,7 @@ def mix_sensor(context: SensorEvaluationContext, **resources):
     requests, waiting = [], []
     for name in sorted(recipes):
         status = planner.status("mixed", name)
-        if status.state in ("unplannable", "waiting"):  # sources not built or not current yet: ask again later
+        if status.state in (UNPLANNABLE, WAITING):  # sources not built or not current yet: ask again later
             waiting.append(status.describe())
         elif statuses := outdated(planner, ["mixed"], name):
             requests.append(request_for(statuses, name, {"factory/mix": name, "factory/mix_version": status.implied}))

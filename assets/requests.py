@@ -11,7 +11,7 @@ from collections.abc import Iterable
 
 from dagster import RunRequest, SkipReason
 
-from assets.planner import OUTDATED, Planner, Status
+from assets.planner import OUTDATED, WAITING, Planner, Status
 
 
 def outdated(planner: Planner, assets: Iterable[str], label: str | None) -> list[Status]:
@@ -21,7 +21,7 @@ def outdated(planner: Planner, assets: Iterable[str], label: str | None) -> list
     if not any(s.state == OUTDATED for s in statuses):
         return []
     in_job = {f"{s.asset}[{s.partition}]" for s in statuses}
-    if any(s.state == "waiting" and not set(s.causes) <= in_job for s in statuses):
+    if any(s.state == WAITING and not set(s.causes) <= in_job for s in statuses):
         return []
     return statuses
 
