@@ -24,6 +24,7 @@ from assets import metadata
 from assets.partitions import mixes
 from assets.results import materialize_result
 from factory.evaluation import leaderboard as board
+from factory.evaluation import ranking
 from factory.evaluation.heldout import exclusion as heldout_exclusion
 from factory.evaluation.step import STEP as EVAL_STEP
 from factory.evaluation.step import evaluate_proxy
@@ -186,13 +187,13 @@ KNOWN_COLUMNS = [("better", "string"), ("worse", "string"), ("outcome", "string"
 def candidate_beats_baseline(store: StoreResource, mix_recipes: MixRecipesResource, decisions: DecisionsResource) -> AssetCheckResult:
     recipes = mix_recipes.load()
     config = decisions.get_config()
-    results = board.collect(store.get(), {n: r.role for n, r in recipes.items()})
+    results = ranking.collect(store.get(), {n: r.role for n, r in recipes.items()})
     evaluated = {r.mix for r in results}
     promotions = []
     for recipe in recipes.values():
         baseline = baseline_of(recipe, recipes)
         if recipe.role == "candidate" and baseline and recipe.name in evaluated and baseline in evaluated:
-            promotions.append(board.promotion(results, recipe.name, baseline, config))
+            promotions.append(ranking.promotion(results, recipe.name, baseline, config))
     if not promotions:
         return AssetCheckResult(passed=True, description="no evaluated candidate with an evaluated baseline to compare",
                                 metadata={"evaluated_mixes": sorted(evaluated)})

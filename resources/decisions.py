@@ -3,7 +3,7 @@
 from dagster import ConfigurableResource
 from pydantic import Field, field_validator, model_validator
 
-from factory.evaluation.leaderboard import DecisionConfig
+from factory.evaluation.ranking import DecisionConfig
 from factory.evaluation.metrics import METRICS
 
 

@@ -9,7 +9,6 @@ is bounded by disk, not memory.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 
 import numpy as np

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from factory.evaluation.leaderboard import DecisionConfig, MixResult, known_answers, pairwise, promotion
+from factory.evaluation.ranking import DecisionConfig, MixResult, known_answers, pairwise, promotion
 
 
 def _heldout(mix_shift: float, seeds=(0, 1, 2), seed_noise: float = 0.01, docs: int = 30, rng_seed: int = 0) -> list[dict]:
@@ -73,7 +73,7 @@ def test_a_bad_decision_config_names_the_field():
 
 
 def test_the_leaderboard_says_why_nothing_is_decided():
-    from factory.evaluation.leaderboard import why_undecided
+    from factory.evaluation.leaderboard_report import why_undecided
 
     noisy = [_result("a", _heldout(0.0, seed_noise=0.05, rng_seed=8)), _result("b", _heldout(0.01, seed_noise=0.05, rng_seed=9))]
     rows = [{"mix": r.mix, "seed_std": 0.05} for r in noisy]
