@@ -13,7 +13,6 @@ recorded per part and summed in the manifest.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import time
@@ -24,19 +23,20 @@ from typing import Any
 
 import pyarrow as pa
 
-from factory.documents import DOCUMENT_SCHEMA, DOCUMENTS, dump_partition
+from factory.documents import DOCUMENTS, dump_partition
 from factory.generation.backend import GenerationRequest, Generator, GeneratorConfig
 from factory.generation.checks import REASONS, OutputChecks, check_output
-from factory.categories.rows import summed_categories, tag_rows
+from factory.categories.rows import tag_rows
 from factory.categories.step import ASSET as CATEGORY_CLASSIFIER
 from factory.categories.step import category_classifier
 from factory.generation.diversity import diversity_metrics
 from factory.generation.recipes import Recipe
+from factory.generation.rows import REJECTED_SCHEMA, SYNTHETIC_SCHEMA, output_row
+from factory.generation.summary import first_rows_of_parts, summarize_parts
 from factory.models import count_tokens
 from factory.models.identity import model_identity, model_label
 from factory.steps import Step, StepPlan, StepResult, reuse_committed
 from factory.store import Store
-from factory.store.sample_rows import first_rows
 
 log = logging.getLogger(__name__)
 # code versions: 2: the model column names the weights by content (name@sha256)
@@ -47,12 +47,6 @@ ASSET = STEP.asset
 REJECTED = "rejected"
 # Diversity is measured on the first outputs, so the driver reads a bounded sample, not the partition.
 DIVERSITY_SAMPLE = 5000
-LINEAGE_FIELDS = [
-    ("source_id", pa.string()), ("recipe", pa.string()), ("recipe_version", pa.int64()), ("model", pa.string()),
-    ("sampling", pa.string()), ("seed", pa.int64()),
-]
-SYNTHETIC_SCHEMA = pa.schema(list(DOCUMENT_SCHEMA) + [pa.field(n, t) for n, t in LINEAGE_FIELDS])
-REJECTED_SCHEMA = SYNTHETIC_SCHEMA.append(pa.field("reason", pa.string()))
 
 
 class AllRejectedError(RuntimeError):
@@ -160,17 +154,17 @@ def generate_synthetic(
         counts.update(marker["counts"])
     counts.update(source_documents=scan.rows, not_applicable=scan.not_applicable,
                   capped=scan.rows - scan.not_applicable - scan.selected)
-    stats = _summarize(parts, run_started, generated_tokens, generated_s, resumed=len(done))
+    stats = summarize_parts(parts, run_started, generated_tokens, generated_s, resumed=len(done))
     if counts["requests"] and not counts["accepted"]:
         rejections = {r: counts[f"rejected_{r}"] for r in REASONS if counts[f"rejected_{r}"]}
-        samples = _first_rows(store, writer.dir, parts, REJECTED, 3, ["source_id", "reason", "text"])
+        samples = first_rows_of_parts(store, writer.dir, parts, REJECTED, 3, ["source_id", "reason", "text"])
         raise AllRejectedError(
             f"synthetic {dump}/{recipe.name}: all {counts['requests']} outputs were rejected ({rejections}); nothing committed. "
             f"Inspect the rejected outputs under {store.uri(writer.dir)}/{REJECTED}/, then loosen the thresholds in the "
             "step's checks config, fix the recipe's prompt, or use a larger model",
             rejections, samples,
         )
-    accepted = _first_rows(store, writer.dir, parts, DOCUMENTS, DIVERSITY_SAMPLE, ["source_id", "text", "tokens"])
+    accepted = first_rows_of_parts(store, writer.dir, parts, DOCUMENTS, DIVERSITY_SAMPLE, ["source_id", "text", "tokens"])
     texts, lengths = [row["text"] for row in accepted], [row["tokens"] for row in accepted]
     stats["diversity"] = diversity_metrics(texts, lengths) if texts else {"outputs": 0}
     stats["rejections"] = {r: counts.get(f"rejected_{r}", 0) for r in REASONS}
@@ -179,15 +173,18 @@ def generate_synthetic(
     return StepResult(manifest, reused=False, metadata={"samples": samples})
 
 
-def plan_partition(store: Store, dump: str, recipe: Recipe, config: SyntheticConfig, engine: GeneratorConfig) -> StepPlan:
+def plan_partition(store: Store, dump: str, recipe: Recipe, config: SyntheticConfig, engine: GeneratorConfig,
+                   generator: Generator | None = None) -> StepPlan:
     """The version of (dump, recipe): the recipe with its sampling, the model by content (the weights' hash and
-    quantization, or the hub revision), backend, dtype, seed, the step's settings, the source and classifier versions."""
+    quantization, or the hub revision), backend, dtype, seed, the step's settings, the source and classifier versions.
+    A loaded ``generator`` names its own model and backend; else they are read from ``engine`` without loading it."""
     source = store.require_current(config.source_asset, dump_partition(dump))
     categories = store.require_current(CATEGORY_CLASSIFIER, None)  # tags every output, so it is an input
     sampling = recipe.sampling.replace(max_tokens=config.max_tokens)
     return STEP.plan({"dump": dump, "recipe": recipe.name}, {
         "source_asset": config.source_asset, "recipe": {**recipe.to_dict(), "sampling": sampling.to_dict()},
-        "model": model_identity(engine.model), "backend": engine.backend, "dtype": engine.dtype, "seed": engine.seed,
+        "model": generator.model_identity() if generator else model_identity(engine.model),
+        "backend": generator.backend if generator else engine.backend, "dtype": engine.dtype, "seed": engine.seed,
         "max_documents": config.max_documents, "chunk_size": config.chunk_size, "checks": config.checks.to_dict(),
     }, inputs=[source, categories])
 
@@ -196,7 +193,7 @@ def _writer(store: Store, generator: Generator, dump: str, recipe: Recipe, confi
             workers: int):
     """The partition's writer, its source, sampling and lineage (after the category classifier exists)."""
     category_classifier(store)
-    plan = plan_partition(store, dump, recipe, config, generator.config)
+    plan = plan_partition(store, dump, recipe, config, generator.config, generator)
     writer = plan.writer(store, run_id=run_id, operational={
         "model_path": generator.model, "concurrency": generator.config.concurrency,
         "batch_size": generator.config.batch_size, "workers": workers})
@@ -234,12 +231,6 @@ def generate_worker_parts(store: Store, generator: Generator, *, dump: str, reci
                    worker=worker, workers=workers)
 
 
-def synthetic_id(source_id: str, lineage: dict[str, Any]) -> str:
-    """Stable per (source document, recipe version, model, seed): reruns give the same ids."""
-    key = f"{source_id}|{lineage['recipe']}@{lineage['recipe_version']}|{lineage['model']}|{lineage['seed']}"
-    return hashlib.sha256(key.encode()).hexdigest()[:32]
-
-
 def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[str, Any]], recipe: Recipe, sampling, lineage: dict,
                     checks: OutputChecks, dump: str) -> dict[str, Any]:
     requests = [GenerationRequest(recipe.render(doc["text"], url=doc.get("url") or ""), sampling, request_id=str(doc["id"])) for doc in chunk]
@@ -255,14 +246,7 @@ def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[s
     kept, dropped, reasons, trimmed = [], [], Counter(), 0
     for doc, generation in zip(chunk, generations):
         verdict = check_output(generation, doc["text"], checks)
-        text = verdict.text if verdict.text is not None else generation.text.strip()
-        row = {
-            "id": synthetic_id(str(doc["id"]), lineage),
-            "text": text, "url": doc.get("url") or "", "dump": doc.get("dump") or dump, "source_file": doc.get("source_file") or "",
-            "tokens": 0, "source_id": str(doc["id"]), **lineage,
-            "metadata": json.dumps({"finish_reason": generation.finish_reason, "prompt_tokens": generation.prompt_tokens,
-                                    "output_tokens": generation.output_tokens, "source_tokens": int(doc["tokens"] or 0), **verdict.measures}),
-        }
+        row = output_row(doc, generation, verdict, lineage, dump)
         if verdict.keep:
             kept.append(row)
             trimmed += int(verdict.text is not None)
@@ -285,30 +269,3 @@ def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[s
                    **{f"rejected_{r}": n for r, n in reasons.items()})
         part.stats.update(stats)
     return stats
-
-
-def _summarize(parts: dict[int, dict], run_started: float, run_tokens: int, run_generation_s: float, resumed: int) -> dict[str, Any]:
-    """Totals over every committed part (this run's and earlier runs'), and this run's own rate."""
-    part_stats = [m.get("stats") or {} for m in parts.values()]
-    tokens_out = sum(s.get("tokens_out", 0) for s in part_stats)
-    generation_s = sum(s.get("generation_s", 0.0) for s in part_stats)
-    hours: Counter = Counter()
-    for s in part_stats:
-        hours[s.get("device", "unknown")] += s.get("generation_s", 0.0) / 3600
-    return {
-        "tokens_in": sum(s.get("tokens_in", 0) for s in part_stats), "tokens_out": tokens_out,
-        "generation_s": round(generation_s, 3), "tokens_per_s": round(tokens_out / generation_s, 2) if generation_s else 0.0,
-        "accelerator_hours": {device: round(h, 6) for device, h in hours.items()},
-        "backends": sorted({s.get("backend", "") for s in part_stats}),
-        "categories": summed_categories(s.get("categories") or {} for s in part_stats),
-        "parts": len(parts), "parts_resumed": resumed, "parts_generated": len(parts) - resumed,
-        "this_run": {"wall_s": round(time.time() - run_started, 3), "tokens_out": run_tokens,
-                     "tokens_per_s": round(run_tokens / run_generation_s, 2) if run_generation_s else 0.0},
-    }
-
-
-def _first_rows(store: Store, version_dir: str, parts: dict[int, dict], name: str, count: int, columns: list[str]) -> list[dict]:
-    """Up to ``count`` rows of a table over the committed parts (no manifest yet), read in bounded batches."""
-    prefix = name + "/"
-    paths = [f["path"] for index in sorted(parts) for f in parts[index]["files"] if f["path"].startswith(prefix)]
-    return first_rows(store, version_dir, paths, count, columns)

@@ -1,7 +1,7 @@
 """The lineage of synthetic documents: the source document each one rephrases, found in the version that fed it.
 
 A ``synthetic`` row carries ``source_id``, ``recipe``, ``recipe_version``, ``model`` (see
-``factory.generation.step.LINEAGE_FIELDS``); its manifest's ``inputs`` name the exact documents version it was
+``factory.generation.rows.LINEAGE_FIELDS``); its manifest's ``inputs`` name the exact documents version it was
 generated from (``deduped``). The sources are looked up there, streaming ``id`` and ``text`` and keeping only
 a snippet of the wanted ids, so a reviewer sees what the model was given next to what it wrote.
 """

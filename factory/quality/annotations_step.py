@@ -74,9 +74,11 @@ def annotate_documents(store: Store, config: AnnotationConfig, dumps: Sequence[s
     return _from_llm(store, config, dumps, generator, run_id)
 
 
-def plan_annotations(store: Store, config: AnnotationConfig, dumps: Sequence[str] = (), engine=None) -> StepPlan:
+def plan_annotations(store: Store, config: AnnotationConfig, dumps: Sequence[str] = (), engine=None,
+                     generator=None) -> StepPlan:
     """The version: the prompt, the model by content and the sampling over the sources' current versions (annotator
-    llm, ``engine`` the generator's config), or the labelled file by checksum and its mapping."""
+    llm: a loaded ``generator`` names its model and backend, else ``engine``, the generator's config, without loading
+    it), or the labelled file by checksum and its mapping."""
     if config.annotator == "labelled_set":
         from factory.quality.labelled_sets import source_file
 
@@ -88,14 +90,15 @@ def plan_annotations(store: Store, config: AnnotationConfig, dumps: Sequence[str
     if not sources:
         raise LookupError(f"no {config.source_asset} version for dumps {list(dumps)} in {store.root_uri}: "
                           f"materialize {config.source_asset} first")
-    if engine is None:
+    if engine is None and generator is None:
         raise ValueError("annotator llm needs a generator (the generation backend the synthetic step uses)")
-    return STEP.plan(None, {**config.identity(), "prompt": load_prompt(config.prompt).to_dict(),
-                            "model": model_identity(engine.model), "backend": engine.backend}, inputs=sources)
+    model = generator.model_identity() if generator else model_identity(engine.model)
+    return STEP.plan(None, {**config.identity(), "prompt": load_prompt(config.prompt).to_dict(), "model": model,
+                            "backend": generator.backend if generator else engine.backend}, inputs=sources)
 
 
 def _from_llm(store: Store, config: AnnotationConfig, dumps: Sequence[str], generator, run_id: str | None) -> StepResult:
-    plan = plan_annotations(store, config, dumps, generator.config)
+    plan = plan_annotations(store, config, dumps, generator=generator)
 
     def build(writer: VersionWriter) -> StepResult:
         from factory.quality.annotation import annotate, load_prompt
