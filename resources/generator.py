@@ -29,6 +29,7 @@ from urllib.parse import urlparse
 from pydantic import Field
 
 from factory.generation import Generator, GeneratorConfig, load_generator
+from factory.models.device import has_cuda
 from factory.generation.backend import BACKENDS, LazyGenerator
 from resources.checked import CheckedResource
 
@@ -45,19 +46,11 @@ def default_model() -> str:
     if os.environ.get("FACTORY_GENERATOR_MODEL"):
         return os.environ["FACTORY_GENERATOR_MODEL"]
     offline = os.environ.get("HF_HUB_OFFLINE", "0") not in ("0", "", "false")
-    if not offline and _has_gpu():
+    if not offline and has_cuda():
         return PRODUCTION_MODEL
     from factory.models import ensure_smollm2
 
     return str(ensure_smollm2())
-
-
-def _has_gpu() -> bool:
-    try:
-        import torch
-    except ImportError:
-        return False
-    return torch.cuda.is_available()
 
 
 class GeneratorResource(CheckedResource):

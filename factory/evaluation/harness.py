@@ -12,6 +12,7 @@ from factory.evaluation.heldout import PreparedHeldout
 from factory.evaluation.items import choice_item, rolling_item
 from factory.evaluation.scores import TaskScore
 from factory.evaluation.tasks import TASKS, PreparedTasks
+from factory.models.device import resolve_device
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def run_lm_eval(model_dir: Path, config: EvalConfig, prepared: PreparedTasks | N
     from lm_eval.models.huggingface import HFLM
     from lm_eval.tasks import TaskManager
 
-    device = config.device if config.device != "auto" else ("cuda" if torch.cuda.is_available() else "cpu")
+    device = resolve_device(config.device)
     if device == "cpu" and config.threads:
         torch.set_num_threads(config.threads)
     if config.source == "local":

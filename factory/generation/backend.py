@@ -143,14 +143,6 @@ class LazyGenerator(Generator):
             self._engine = None
 
 
-def resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    import torch
-
-    return "cuda" if torch.cuda.is_available() else "cpu"
-
-
 def device_label(device: str) -> str:
     """``cpu`` or ``cuda:<GPU name>``: the key of accelerator-hours in manifests."""
     if device.startswith("cuda"):

@@ -15,8 +15,9 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from factory.generation.backend import (
-    FINISH_LENGTH, FINISH_STOP, Generation, GenerationRequest, Generator, GeneratorConfig, device_label, resolve_device,
+    FINISH_LENGTH, FINISH_STOP, Generation, GenerationRequest, Generator, GeneratorConfig, device_label,
 )
+from factory.models.device import resolve_device
 
 log = logging.getLogger(__name__)
 

@@ -18,6 +18,7 @@ from factory.generation.backend import (
     FINISH_LENGTH, FINISH_STOP, Generation, GenerationRequest, Generator, GeneratorConfig, device_label,
 )
 from factory.generation.sampling import SamplingSettings
+from factory.models.device import resolve_device
 
 log = logging.getLogger(__name__)
 # The CPU build sizes its KV cache from gpu_memory_utilization x RAM (11 GiB of 15 here): far
@@ -34,10 +35,9 @@ class VllmGenerator(Generator):
         from factory import settings
 
         settings.set_offline_defaults()
-        import torch
         from vllm import LLM
 
-        on_gpu = config.device in ("auto", "cuda") and torch.cuda.is_available()
+        on_gpu = resolve_device(config.device).startswith("cuda")
         self._device = "cuda" if on_gpu else "cpu"
         dtype = config.dtype if config.dtype != "auto" else ("bfloat16" if on_gpu else "float32")
         enforce_eager = config.enforce_eager if config.enforce_eager is not None else not on_gpu

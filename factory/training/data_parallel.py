@@ -68,7 +68,8 @@ def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple
     from torch.nn.parallel import DistributedDataParallel
 
     from factory.mixing.shards import TokenShards
-    from factory.training.loop import resolve_device, train
+    from factory.models.device import resolve_device
+    from factory.training.loop import train
     from factory.training.model import build_model
 
     config = ProxyConfig.from_dict(config_dict, where="data-parallel worker")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factory.models.device import resolve_device
 from factory.training.config import ProxyConfig
 from factory.training.mfu import mfu as compute_mfu
 from factory.training.model import flops_per_token, parameter_counts
@@ -47,16 +48,6 @@ class TrainReport:
     @property
     def gpu_hours(self) -> float:
         return self.seconds / 3600 if self.device.startswith("cuda") else 0.0
-
-
-def resolve_device(name: str) -> str:
-    import torch
-
-    if name == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
-    if name.startswith("cuda") and not torch.cuda.is_available():
-        raise RuntimeError(f"device {name!r} requested but torch sees no CUDA device: use device 'cpu' or 'auto'")
-    return name
 
 
 def cpu_has_bf16_matmul() -> bool:
