@@ -21,7 +21,7 @@ from factory.curation.step import plan_chunk as plan_filtered
 from factory.dedup.step import plan_dump as plan_deduped
 from factory.evaluation.leaderboard import plan_leaderboard
 from factory.evaluation.step import plan_evaluation
-from factory.generation import load_recipe
+from factory.generation import RecipeError, load_recipe
 from factory.generation.step import plan_partition as plan_synthetic
 from factory.mixing import MixRecipeError
 from factory.mixing.step import plan_version as plan_mixed
@@ -33,10 +33,11 @@ from factory.semantic_dedup.step import plan_dump as plan_semantic_deduped
 from factory.step_registry import registered_steps
 from factory.steps import StepPlan
 from factory.store import Store
-from factory.store.partitions import UNPARTITIONED
+from factory.store.partitions import UNPARTITIONED, parse_partition
 
-# A plan cannot be made while an input has no version yet (or a recipe cannot be planned): nothing to request.
-NOT_PLANNABLE = (LookupError, MixRecipeError, FileNotFoundError)
+# A plan cannot be made while an input has no version yet, or its recipe file is gone or cannot be planned: nothing
+# to request (the reason is shown).
+NOT_PLANNABLE = (LookupError, MixRecipeError, RecipeError, FileNotFoundError)
 CURRENT, OUTDATED, WAITING, UNPLANNABLE = "current", "outdated", "waiting", "unplannable"
 
 
@@ -194,6 +195,7 @@ class Planner:
 
 
 def _keys(partition: str) -> dict[str, str]:
-    """``dump=X/chunk=Y`` (a store partition label) as {"dump": X, "chunk": Y}."""
-    return dict(part.split("=", 1) for part in partition.split("/"))
+    """``dump=X/chunk=Y`` (a store partition label) as {"dump": X, "chunk": Y}; a bare key ``X`` as {"dump": X}."""
+    parsed = parse_partition(partition)
+    return dict(parsed) if isinstance(parsed, dict) else {"dump": parsed}
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 import logging
 import statistics
 import time
-from pathlib import Path
 
 from factory import settings
 from factory.evaluation.config import EvalConfig
@@ -21,9 +20,9 @@ from factory.evaluation.metrics import METRICS, seed_items
 from factory.evaluation.scores import aggregate
 from factory.evaluation.tasks import CODE_VERSION as TASKS_CODE_VERSION
 from factory.evaluation.tasks import prepare_tasks
+from factory.models.checkpoints import seed_checkpoints
 from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Store, VersionWriter
-from factory.training.step import CHECKPOINTS
 
 log = logging.getLogger(__name__)
 STEP = Step("proxy_eval", code_version="2", libraries=("lm_eval", "torch", "transformers"))  # 2: every seed's checkpoint;
@@ -62,7 +61,7 @@ def _evaluate(writer: VersionWriter, model, mix: str, config: EvalConfig, prepar
     store, cache = writer.store, settings.cache_dir()
     started = time.time()
     scores, items, documents = [], [], []
-    for seed, checkpoint in checkpoints(store, model, cache / "store-files").items():
+    for seed, checkpoint in seed_checkpoints(store, model, cache / "store-files").items():
         results = run_lm_eval(checkpoint, config, prepared, heldout)
         scores += [{"seed": seed, **s.row()} for s in read_scores(results, config, prepared)]
         items += [{"seed": seed, **row} for row in read_items(results, config, prepared)]
@@ -119,17 +118,6 @@ def aggregate_of(scores: list[dict], seed: int) -> tuple[float, float]:
 
     fields = set(TaskScore.__dataclass_fields__)
     return aggregate([TaskScore(**{k: v for k, v in row.items() if k in fields}) for row in scores if row["seed"] == seed])
-
-
-def checkpoints(store: Store, manifest, cache: Path) -> dict[int, Path]:
-    """Each seed's checkpoint folder, fetched from the store into the cache."""
-    folders: dict[int, Path] = {}
-    for entry in manifest.files_under(CHECKPOINTS):
-        seed = int(entry.path.split("/")[1].removeprefix("seed-"))
-        folders[seed] = Path(store.local_path(manifest, entry.path, str(cache))).parent
-    if not folders:
-        raise FileNotFoundError(f"{manifest.short} has no {CHECKPOINTS}/seed-<s>/ files: retrain proxy_model for this mix")
-    return dict(sorted(folders.items()))
 
 
 def _lm_eval_version() -> str:

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from factory import settings
 from factory.mixing.shards import read_tokens
+from factory.models.checkpoints import checkpoint_dir
 from factory.models.identity import tokenizer_identity
 from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Store, VersionWriter, tables
@@ -41,7 +42,6 @@ log = logging.getLogger(__name__)
 #    checkpoints); loss_curve rows without tokens_per_s, so the content hash is reproducible
 STEP = Step("proxy_model", code_version="3", libraries=("torch", "transformers", "numpy"))
 ASSET = STEP.asset
-CHECKPOINTS = "checkpoints"
 TOKENIZER_FILES = ("tokenizer_config.json", "special_tokens_map.json")
 
 
@@ -86,10 +86,6 @@ def _train(writer: VersionWriter, mixed, mix: str, config: ProxyConfig, tokenize
     manifest = writer.commit(stats=manifest_stats(config, per_seed, curves))
     log.info("proxy %s on %s: %d seeds, loss %s", config.name, mix, len(seeds), [round(s["final_loss"], 3) for s in per_seed])
     return StepResult(manifest, reused=False, metadata={k: v for k, v in manifest.stats.items() if k not in ("loss_curve", "per_seed")})
-
-
-def checkpoint_dir(seed: int) -> str:
-    return f"{CHECKPOINTS}/seed-{seed}"
 
 
 def resume_dir(writer: VersionWriter, seed: int) -> str:
