@@ -19,22 +19,23 @@ from dagster import (
     AssetSelection,
     DefaultScheduleStatus,
     MetadataValue,
+    MultiPartitionKey,
     ScheduleDefinition,
     asset_check,
     define_asset_job,
 )
 
 from assets.planner import CURRENT, PLANNER_RESOURCES, UNPLANNABLE, Planner
-from factory.store.partitions import UNPARTITIONED
+from factory.store.partitions import UNPARTITIONED, partition_label
 
 CHECK_NAME = "up_to_date"
 
 
-def stale_partitions(planner: Planner, asset: str) -> dict[str, dict]:
-    """Each partition of ``asset`` whose current version is not the one its step would make now: its state
-    (outdated or waiting), the two versions and the causes."""
+def stale_partitions(planner: Planner, asset: str, partitions: list[str] | None = None) -> dict[str, dict]:
+    """Each partition of ``asset`` (or of ``partitions``, store labels) whose current version is not the one its step
+    would make now: its state (outdated or waiting), the two versions and the causes."""
     found = {}
-    for partition in planner.store.partitions(asset):
+    for partition in planner.store.partitions(asset) if partitions is None else partitions:
         status = planner.status(asset, None if partition == UNPARTITIONED else partition)
         if status.state not in (CURRENT, UNPLANNABLE):
             found[partition] = {"state": status.state, "current": status.current, "implied": status.implied,
@@ -42,8 +43,8 @@ def stale_partitions(planner: Planner, asset: str) -> dict[str, dict]:
     return found
 
 
-def check_result(planner: Planner, asset: str) -> AssetCheckResult:
-    stale = stale_partitions(planner, asset)
+def check_result(planner: Planner, asset: str, partitions: list[str] | None = None) -> AssetCheckResult:
+    stale = stale_partitions(planner, asset, partitions)
     lines = [item["describe"] for item in stale.values()]
     return AssetCheckResult(
         passed=not stale, severity=AssetCheckSeverity.WARN,
@@ -59,9 +60,23 @@ def up_to_date_check(asset: str) -> AssetChecksDefinition:
                  description="every partition's current version is the one its step would make now from the current "
                              "settings, code, libraries and input versions (the cause is named when not)")
     def _check(context) -> AssetCheckResult:
-        return check_result(Planner.from_context(context), asset)
+        planner = Planner.from_context(context)
+        return check_result(planner, asset, run_partitions(context, planner, asset))
 
     return _check
+
+
+def run_partitions(context, planner: Planner, asset: str) -> list[str] | None:
+    """The store label of the partition a run materialized (checked alone: a check per run over every partition would
+    cost O(partitions) per run); None in a run without one (the staleness job, the UI's "Execute"): every partition."""
+    if not context.has_partition_key:
+        return None
+    key = context.partition_key
+    if isinstance(key, MultiPartitionKey):  # the store names the dump first: dump=X/chunk=Y, dump=X/recipe=Y
+        keys = dict(key.keys_by_dimension)
+        return [partition_label({"dump": keys.pop("dump"), **keys} if "dump" in keys else keys)]
+    # One dimension: a dump (``dump=X`` in the store) or a mix (``X``).
+    return [label for label in (partition_label({"dump": key}), key) if planner.store.current(asset, label)][:1]
 
 
 CHECKED_ASSETS = tuple(Planner.PLANNED)

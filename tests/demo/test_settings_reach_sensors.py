@@ -123,3 +123,11 @@ def test_the_trainer_requests_every_trained_mix_and_the_leaderboard_waits(report
     trained = set(_store(shipped_demo).partitions("proxy_model"))
     assert _requested(reports["trainer"]) == {"training_sensor": trained}
     assert any("proxy.train_tokens: 300000 -> 290000" in s["describe"] for s in reports["trainer"]["stale"])
+
+
+def test_every_run_of_the_demo_finds_the_partition_it_made_up_to_date(shipped_demo):
+    """Each run's up_to_date check plans the partition the run materialized: what the asset made is what its plan
+    names (the runs and the sensors agree on every version)."""
+    checks = [check for check in shipped_demo.report["checks"] if check["check"] == "up_to_date"]
+    assert len(checks) >= 20, "the demo's runs ran no up_to_date check"
+    assert all(check["passed"] for check in checks), [c["description"] for c in checks if not c["passed"]][:3]
