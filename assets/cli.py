@@ -131,13 +131,14 @@ def stale_report(requests: bool = False) -> dict:
     from assets.definitions import build_resources
     from assets.instance import ensure_dagster_home
     from assets.planner import CURRENT, UNPLANNABLE, Planner
+    from factory.store.partitions import UNPARTITIONED
 
     settings.set_offline_defaults()
     ensure_dagster_home()
     resources = build_resources()
     planner = Planner(resources)
     found = [status for asset in Planner.PLANNED for partition in planner.store.partitions(asset)
-             if (status := planner.status(asset, None if partition == "all" else partition)).state not in (CURRENT, UNPLANNABLE)]
+             if (status := planner.status(asset, None if partition == UNPARTITIONED else partition)).state not in (CURRENT, UNPLANNABLE)]
     report = {"stale": [{**vars(status), "describe": status.describe()} for status in found]}
     if requests:
         report["requests"] = sensor_requests(resources)
