@@ -9,11 +9,11 @@ import typing
 from dagster import Definitions, EnvVar, load_asset_checks_from_modules, load_assets_from_modules
 from pydantic import ValidationError
 
-from assets import crawl, curation, proxy, quality, synthetic
+from assets import crawl, curation, decontamination, proxy, quality, synthetic
 from assets.curation_sensors import deduped_job, deduped_sensor
 from assets.jobs import crawl_job
 from assets.quality_sensors import categories_job, quality_job, quality_model_job, quality_sensor
-from assets.proxy_sensors import leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
+from assets.proxy_sensors import contamination_job, leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
 from assets.sensors import crawl_sensor
 from assets.staleness import STALENESS_CHECKS, staleness_job, staleness_schedule
 from assets.synthetic_sensors import recipe_sensor, synthetic_job, synthetic_sensor
@@ -23,6 +23,7 @@ from factory.mixing.bounds import mix_bound_problems
 from resources import CrawlResource, StoreResource
 from resources.curation import CurationResource
 from resources.decisions import DecisionsResource
+from resources.decontamination import DecontaminationResource
 from resources.evaluator import EvaluatorResource
 from resources.executor import ExecutorResource
 from resources.generator import GeneratorResource
@@ -36,7 +37,7 @@ RESOURCE_TYPES = {
     "store": StoreResource, "crawl": CrawlResource, "curation_settings": CurationResource, "executor": ExecutorResource,
     "generator": GeneratorResource, "synthetic_settings": SyntheticSettingsResource, "mix_recipes": MixRecipesResource,
     "trainer": TrainerResource, "evaluator": EvaluatorResource, "gpu_launcher": GpuLauncherResource, "decisions": DecisionsResource,
-    "category_settings": CategorySettingsResource, "quality_settings": QualitySettingsResource, "semantic_dedup": SemanticDedupResource,
+    "decontamination": DecontaminationResource, "category_settings": CategorySettingsResource, "quality_settings": QualitySettingsResource, "semantic_dedup": SemanticDedupResource,
 }
 
 
@@ -123,9 +124,9 @@ def _problem(resource_type: type, problem: dict) -> str:
 
 
 defs = Definitions(
-    assets=load_assets_from_modules([crawl, curation, quality, synthetic, proxy]),
+    assets=load_assets_from_modules([crawl, curation, quality, synthetic, decontamination, proxy]),
     asset_checks=[*load_asset_checks_from_modules([proxy]), *STALENESS_CHECKS],
-    jobs=[categories_job, crawl_job, deduped_job, quality_model_job, quality_job, synthetic_job, mix_job, proxy_job, leaderboard_job,
+    jobs=[categories_job, crawl_job, deduped_job, quality_model_job, quality_job, synthetic_job, contamination_job, mix_job, proxy_job, leaderboard_job,
           staleness_job],
     schedules=[staleness_schedule],
     sensors=[crawl_sensor, deduped_sensor, quality_sensor, recipe_sensor, synthetic_sensor, mix_sensor, training_sensor],

@@ -140,7 +140,7 @@ def run_sensor(ctx: DemoContext, sensor: SensorDefinition, job_name: str) -> Non
     requests, cursor = tick(ctx, sensor)
     for request in requests:
         tags = {**request.tags, SENSOR_NAME_TAG: sensor.name, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})}
-        run_job(ctx, job_name, request.partition_key, tags=tags)
+        run_job(ctx, request.job_name or job_name, request.partition_key, tags=tags)
     ctx.cursors.set(sensor.name, cursor)
 
 
@@ -183,6 +183,11 @@ def synthetic_stage(ctx: DemoContext) -> None:
         close_engines()
 
 
+def contamination_stage(ctx: DemoContext) -> None:
+    """The contamination index every mix is checked against."""
+    run_job(ctx, "contamination_job", None)
+
+
 def mix_stage(ctx: DemoContext) -> None:
     """Mix partitions from the recipe files; one `mixed` run per buildable mix."""
     from assets.proxy_sensors import mix_sensor
@@ -205,7 +210,8 @@ def leaderboard_stage(ctx: DemoContext) -> None:
 
 
 STAGES: list[tuple[str, Stage]] = [("categories", categories_stage), ("crawl", crawl_stage), ("curation", curation_stage),
-                                   ("quality", quality_stage), ("synthetic", synthetic_stage), ("mix", mix_stage),
+                                   ("quality", quality_stage), ("synthetic", synthetic_stage),
+                                   ("contamination", contamination_stage), ("mix", mix_stage),
                                    ("proxy", proxy_stage), ("leaderboard", leaderboard_stage)]
 
 

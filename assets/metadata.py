@@ -84,3 +84,17 @@ def category_metadata(summary: dict, unit: str = "documents", title: str = "") -
         "categories": table(rows, [("category", "string"), ("share", "string"), ("documents", "int"), ("tokens", "int")]),
         "category_chart": bar_chart({name: counted.get(name, 0) / total for name in names}, chart_title, unit, percent=True),
     }
+
+
+def contamination_metadata(report: Mapping[str, Any]) -> dict[str, MetadataValue]:
+    """A mix's contamination report: per benchmark the items found and the documents holding them, and examples."""
+    rows = [row for row in report["sources"] if row["items_found"] or row["documents"]] or report["sources"]
+    examples = [{"source": source, **example} for source, found in report["examples"].items() for example in found]
+    return {
+        "contamination": table(rows, [("source", "string"), ("items_indexed", "int"), ("items_found", "int"),
+                                      ("documents", "int")]),
+        "contamination_examples": table(examples, [("source", "string"), ("item", "string"), ("item_text", "string"),
+                                                   ("doc_id", "string"), ("url", "string"), ("ngram", "string")]),
+        "contaminated_documents": MetadataValue.int(int(report["documents"])),
+        "contamination_index": MetadataValue.text(str(report["index"])),
+    }

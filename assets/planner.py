@@ -18,6 +18,7 @@ from factory.audit.diff import plan_changes
 from factory.categories.step import plan_classifier as plan_category_classifier
 from factory.crawl.sources import chunk_keys
 from factory.curation.step import plan_chunk as plan_filtered
+from factory.decontamination.step import plan_index
 from factory.dedup.step import plan_dump as plan_deduped
 from factory.evaluation.leaderboard import plan_leaderboard
 from factory.evaluation.step import plan_evaluation
@@ -69,7 +70,7 @@ class Status:
 # The resources the planners read: a sensor or check that plans requires them all (``required_resource_keys``; called
 # directly, as the demo does, Dagster also passes them as keyword arguments, which such a sensor takes as ``**resources``).
 PLANNER_RESOURCES = {"store", "curation_settings", "category_settings", "quality_settings", "semantic_dedup", "generator",
-                     "synthetic_settings", "mix_recipes", "trainer", "evaluator", "decisions"}
+                     "synthetic_settings", "mix_recipes", "trainer", "evaluator", "decisions", "decontamination"}
 
 
 class Planner:
@@ -177,7 +178,10 @@ class Planner:
         recipes = self.resources["mix_recipes"].load()
         if partition not in recipes:
             raise LookupError(f"mix {partition!r} has no recipe file")
-        return plan_mixed(self.store, recipes[partition])
+        return plan_mixed(self.store, recipes[partition], decontamination=self.resources["decontamination"].get_config())
+
+    def _contamination_index(self, partition: None) -> StepPlan:
+        return plan_index(self.resources["evaluator"].get_config(), self.resources["decontamination"].get_config())
 
     def _proxy_model(self, partition: str) -> StepPlan:
         from factory.training.step import plan_proxy

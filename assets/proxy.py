@@ -36,6 +36,7 @@ from factory.mixing.step import build_mix
 from factory.training.step import STEP as PROXY_STEP
 from resources import StoreResource
 from resources.decisions import DecisionsResource
+from resources.decontamination import DecontaminationResource
 from resources.evaluator import EvaluatorResource
 from resources.executor import ExecutorResource
 from resources.gpu_launcher import GpuLauncherResource
@@ -51,26 +52,29 @@ def _recipe(mix_recipes: MixRecipesResource, name: str):
 
 @asset(
     partitions_def=mixes,
-    deps=[AssetDep(name, partition_mapping=AllPartitionMapping())
-          for name in ("filtered", "deduped", "synthetic", "edu_filtered", "semantic_deduped")],
+    deps=[*(AssetDep(name, partition_mapping=AllPartitionMapping())
+            for name in ("filtered", "deduped", "synthetic", "edu_filtered", "semantic_deduped")), AssetDep("contamination_index")],
     code_version=MIXED_STEP.code_version,
     group_name="mixing",
     owners=metadata.OWNERS,
     kinds={"datatrove", "parquet"} | metadata.store_kinds(),
     description="One token stream per mix: documents sampled to the recipe's weights and budget (held-out evaluation documents "
-                "dropped), shuffled, SmolLM2-tokenized into shards.",
+                "and documents holding benchmark items dropped), shuffled, SmolLM2-tokenized into shards.",
 )
-def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource, executor: ExecutorResource):
+def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: MixRecipesResource, executor: ExecutorResource,
+          decontamination: DecontaminationResource):
     recipe = _recipe(mix_recipes, context.partition_key)
     try:
-        result = build_mix(store.get(), recipe, run_id=context.run_id, executor=executor.get_spec())
+        result = build_mix(store.get(), recipe, run_id=context.run_id, executor=executor.get_spec(),
+                           decontamination=decontamination.get_config())
     except MixRecipeError as error:
         raise Failure(description=str(error)) from error
     context.log.info(f"mixed {recipe.name}: {result.manifest.counts.get('tokens', 0):,} tokens (reused={result.reused})")
     stats = result.manifest.stats
     categories = metadata.category_metadata(stats["categories"], unit="tokens") if stats.get("categories") else {}
     return materialize_result(result, sources=MetadataValue.json(stats.get("sources", [])),
-                              heldout_excluded=result.manifest.counts.get("heldout_excluded", 0), **categories)
+                              heldout_excluded=result.manifest.counts.get("heldout_excluded", 0), **categories,
+                              **metadata.contamination_metadata(stats["contamination"]))
 
 
 @asset_check(asset=mixed, blocking=True, description="no held-out evaluation document (by id or text hash) is in the mix's selected documents")

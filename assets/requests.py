@@ -26,10 +26,12 @@ def outdated(planner: Planner, assets: Iterable[str], label: str | None) -> list
     return statuses
 
 
-def request_for(statuses: list[Status], partition_key, tags: dict[str, str] | None = None) -> RunRequest:
+def request_for(statuses: list[Status], partition_key, tags: dict[str, str] | None = None,
+                job_name: str | None = None) -> RunRequest:
+    """``job_name``: for a sensor that targets several jobs."""
     versions = ":".join(f"{s.asset}@{(s.implied or '')[:16]}" for s in statuses)
     changed = "; ".join(s.describe() for s in statuses if s.state == OUTDATED)
-    return RunRequest(run_key=f"{statuses[0].partition}:{versions}", partition_key=partition_key,
+    return RunRequest(run_key=f"{statuses[0].partition}:{versions}", partition_key=partition_key, job_name=job_name,
                       tags={**(tags or {}), "factory/why": changed[:1000]})
 
 

@@ -38,17 +38,46 @@ SELECTED_SCHEMA = pa.schema([("doc_id", pa.string()), ("source", pa.int64()), ("
 
 
 @dataclass(frozen=True)
+class Decontamination:
+    """Where the contamination index is, its n-gram size, and what the mix does with a contaminated document."""
+
+    index_folder: Any  # a FolderSpec of the index version
+    ngram_size: int
+    action: str  # remove or report
+
+
+@dataclass(frozen=True)
 class MixLayout(TaskLayout):
     shards: tuple[ShardSource, ...] = ()  # the source and version of each input shard
     exclusion: Exclusion | None = None  # held-out evaluation documents, dropped in every stage
+    decontamination: Decontamination | None = None  # checked in every stage; recorded by the tokenize stage
 
 
-def _reader(layout: MixLayout) -> list:
-    """The input shards, less the held-out documents."""
+def _reader(layout: MixLayout, record: bool = False) -> list:
+    """The input shards, less the held-out documents and (unless only reported) the contaminated ones; with
+    ``record``, the task's earlier shards are cleared and the contaminated documents written to ``contamination``."""
+    from factory.decontamination.filter import CONTAMINATION, CONTAMINATION_SCHEMA, Decontaminate, contamination_row
     from factory.store.shard_reader import ShardReader
+    from factory.store.shard_writer import shard_writer
 
-    reader = ShardReader(layout.root, list(layout.paths))
-    return [reader, DropHeldout(layout.exclusion)] if layout.exclusion else [reader]
+    from factory.store.commit_part import ClearPart
+
+    steps = [ShardReader(layout.root, list(layout.paths))]
+    if record:
+        steps.append(ClearPart(layout.version, recorded_tables(layout)))
+    if layout.exclusion:
+        steps.append(DropHeldout(layout.exclusion))
+    if spec := layout.decontamination:
+        writer = shard_writer(layout.version, CONTAMINATION, CONTAMINATION_SCHEMA, contamination_row) if record else None
+        steps.append(Decontaminate(spec.index_folder, spec.ngram_size, spec.action, list(layout.shards), writer))
+    return steps
+
+
+def recorded_tables(layout: MixLayout) -> list[str]:
+    """The tables the tokenize stage writes: ``selected``, and ``contamination`` when the mix is decontaminated."""
+    from factory.decontamination.filter import CONTAMINATION
+
+    return [SELECTED, CONTAMINATION] if layout.decontamination else [SELECTED]
 
 
 def selected_row(_writer: Any, document: Any) -> dict[str, Any]:
@@ -70,16 +99,16 @@ def tokenize_stages(layout: MixLayout, seed: int, thresholds: list[Threshold], t
     from datatrove.pipeline.tokens import DocumentTokenizer, DocumentTokenizerMerger
 
     from factory.categories.counter import CategoryCounter
-    from factory.store.commit_part import ClearPart, CommitPart
+    from factory.store.commit_part import CommitPart
     from factory.store.shard_writer import shard_writer
 
     tasks = len(layout.shards)
     tokenize = executor.build(
-        [*_reader(layout), ClearPart(layout.version, [SELECTED]), SampleDocuments(list(layout.shards), seed, thresholds),
+        [*_reader(layout, record=True), SampleDocuments(list(layout.shards), seed, thresholds),
          shard_writer(layout.version, SELECTED, SELECTED_SCHEMA, selected_row), RepeatCopies(), CategoryCounter(),
          DocumentTokenizer(layout.work("tokenized"), tokenizer_name_or_path=tokenizer_path, eos_token=EOS_TOKEN,
                            save_filename="tokens", shuffle_documents=True, seed=seed),
-         CommitPart(layout.version, [SELECTED])],
+         CommitPart(layout.version, recorded_tables(layout))],
         tasks, join_folder(layout.logs, "tokenize"), job_name="mix-tokenize", in_process=in_process)
     merge = executor.build(
         [DocumentTokenizerMerger(layout.work("tokenized"), join_folder(layout.version, SHARDS), save_filename="tokens",

@@ -18,22 +18,26 @@ import numpy as np
 
 from factory.categories.counter import counted
 from factory.curation.executors import ExecutorSpec, run_stages, run_to_completion, stage_totals
+from factory.decontamination.config import DecontaminationConfig
+from factory.decontamination.report import contamination_report
+from factory.decontamination.step import STEP as INDEX_STEP
 from factory.evaluation.heldout import Exclusion
 from factory.evaluation.heldout import exclusion as heldout_exclusion
-from factory.mixing.pipeline import SELECTED, MixLayout, thresholds_from, tokenize_stages, weigh_stage
+from factory.mixing.pipeline import SELECTED, Decontamination, MixLayout, thresholds_from, tokenize_stages, weigh_stage
 from factory.mixing.plan import MixPlan, plan_mix
 from factory.mixing.recipe import MixRecipe
 from factory.mixing.sampling import BINS, ShardSource
 from factory.mixing.shards import EOS_TOKEN, SHARDS, token_size
 from factory.models.identity import tokenizer_identity
 from factory.steps import Step, StepPlan, StepResult, run_step
-from factory.store import Store, VersionWriter
+from factory.store import Manifest, Store, VersionWriter
 from factory.store.task_layout import WORK
 from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
-# code versions: 2: histogram-threshold sampling, datatrove tokenization into .ds shards; 3: held-out documents dropped
-STEP = Step("mixed", code_version="3", libraries=("datatrove", "tokenizers", "numpy"))
+# code versions: 2: histogram-threshold sampling, datatrove tokenization into .ds shards; 3: held-out documents dropped;
+# 4: benchmark decontamination against the contamination index (a new input)
+STEP = Step("mixed", code_version="4", libraries=("datatrove", "tokenizers", "numpy"))
 ASSET = STEP.asset
 DEFAULT_SHARD_TOKENS = 4_000_000
 
@@ -41,20 +45,24 @@ DEFAULT_SHARD_TOKENS = 4_000_000
 def build_mix(
     store: Store, recipe: MixRecipe, *, shard_tokens: int = DEFAULT_SHARD_TOKENS, tokenizer_dir: Path | None = None,
     run_id: str | None = None, executor: ExecutorSpec | None = None, exclusion: Exclusion | None = None,
+    decontamination: DecontaminationConfig | None = None,
 ) -> StepResult:
-    """``exclusion``: documents the mix must not contain; default every held-out evaluation document."""
+    """``exclusion``: documents the mix must not contain; default every held-out evaluation document.
+    ``decontamination``: what to do with a document holding a benchmark item (the current contamination index's)."""
     from factory.models import ensure_smollm2, load_tokenizer
 
     executor = executor or ExecutorSpec()
     tokenizer_dir = tokenizer_dir or ensure_smollm2()
     exclusion = exclusion or heldout_exclusion()
+    decontamination = decontamination or DecontaminationConfig()
     sources = plan_mix(store, recipe)  # raises before any work on a bad recipe
-    plan = plan_version(store, recipe, tokenizer_dir, exclusion, sources)
+    plan = plan_version(store, recipe, tokenizer_dir, exclusion, sources, decontamination)
+    index = plan.inputs[-1]
 
     def build(writer: VersionWriter) -> StepResult:
         started = time.time()
         log.info("mix %s: %s", recipe.name, sources.summary())
-        layout = _layout(store, writer, sources, exclusion)
+        layout = _layout(store, writer, sources, exclusion, _decontamination(store, index, decontamination))
         in_process = executor.runs_in_process(sum(m.counts.get("documents", 0) for s in sources.sources for m in s.manifests))
         run_to_completion(weigh_stage(layout, recipe.seed, executor, in_process), f"mixed[{recipe.name}] (weigh)")
         thresholds = thresholds_from(_histograms(store, writer, layout, len(sources.sources)),
@@ -63,7 +71,7 @@ def build_mix(
         stages = tokenize_stages(layout, recipe.seed, thresholds, str(tokenizer_dir / "tokenizer.json"), shard_tokens,
                                  executor, in_process)
         run_stages(stages, f"mixed[{recipe.name}] (tokenize)")
-        manifest = _commit(store, writer, sources, thresholds, bytes_per_token, time.time() - started, exclusion)
+        manifest = _commit(store, writer, sources, thresholds, bytes_per_token, time.time() - started, exclusion, index)
         store.fs.rm(f"{writer.dir}/{WORK}", recursive=True)  # histograms and per-task token files of a committed version
         log.info("mix %s: %d tokens in %.1f s", recipe.name, manifest.counts["tokens"], time.time() - started)
         return StepResult(manifest, reused=False, metadata={"sources": manifest.stats["sources"]})
@@ -73,19 +81,28 @@ def build_mix(
 
 
 def plan_version(store: Store, recipe: MixRecipe, tokenizer_dir: Path | None = None, exclusion: Exclusion | None = None,
-                 sources: MixPlan | None = None) -> StepPlan:
+                 sources: MixPlan | None = None, decontamination: DecontaminationConfig | None = None) -> StepPlan:
     """The mix's version: the recipe's content (not its description or role), the tokenizer, the held-out
-    exclusion and the source versions it reads."""
+    exclusion, what is done with contaminated documents, the source versions it reads and the current
+    contamination index (the last input)."""
     from factory.models import ensure_smollm2
 
     sources = sources or plan_mix(store, recipe)
     exclusion = exclusion or heldout_exclusion()
+    index = store.require_current(INDEX_STEP.asset, None)
     config = {"recipe": recipe.identity(), "tokenizer": tokenizer_identity(tokenizer_dir or ensure_smollm2()),
-              "eos": EOS_TOKEN, "heldout_excluded": exclusion.digest}
-    return STEP.plan(recipe.name, config, inputs=sources.manifests)
+              "eos": EOS_TOKEN, "heldout_excluded": exclusion.digest,
+              "contamination": (decontamination or DecontaminationConfig()).action}
+    return STEP.plan(recipe.name, config, inputs=[*sources.manifests, index])
 
 
-def _layout(store: Store, writer: VersionWriter, plan: MixPlan, exclusion: Exclusion) -> MixLayout:
+def _decontamination(store: Store, index: Manifest, config: DecontaminationConfig) -> Decontamination:
+    folder = store.folder(store.version_dir(index.asset, index.partition, index.version))
+    return Decontamination(folder, int(index.config["ngram_size"]), config.action)
+
+
+def _layout(store: Store, writer: VersionWriter, plan: MixPlan, exclusion: Exclusion,
+            decontamination: Decontamination) -> MixLayout:
     """The input shards of every source in recipe order."""
     lines, shards = [], []
     for index, source in enumerate(plan.sources):
@@ -95,7 +112,7 @@ def _layout(store: Store, writer: VersionWriter, plan: MixPlan, exclusion: Exclu
                 lines.append(f"{base}/{entry.path}")
                 shards.append(ShardSource(index, manifest.version))
     return MixLayout(root=store.folder(store.root), paths=tuple(lines), version=writer.folder, logs=writer.logs_folder(),
-                     shards=tuple(shards), exclusion=exclusion)
+                     shards=tuple(shards), exclusion=exclusion, decontamination=decontamination)
 
 
 def _histograms(store: Store, writer: VersionWriter, layout: MixLayout, sources: int) -> list[np.ndarray]:
@@ -107,7 +124,7 @@ def _histograms(store: Store, writer: VersionWriter, layout: MixLayout, sources:
 
 
 def _commit(store: Store, writer: VersionWriter, plan: MixPlan, thresholds, bytes_per_token: int, seconds: float,
-            exclusion: Exclusion):
+            exclusion: Exclusion, contamination_index: Manifest):
     weighed = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/weigh")
     sampled = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/tokenize")
     merged = stage_totals(store, f"{writer.dir}/{LOGS_DIR}/merge")
@@ -121,9 +138,11 @@ def _commit(store: Store, writer: VersionWriter, plan: MixPlan, thresholds, byte
     documents = sum(s["documents_given"] for s in sources)
     counts = {"tokens": int(merged.get("tokens", 0)), "documents": documents, "separators": documents,
               "unique_documents": writer.table_summaries().get(SELECTED, {}).get("rows", 0),
-              "heldout_excluded": int(weighed.get("heldout_excluded", 0))}
+              "heldout_excluded": int(weighed.get("heldout_excluded", 0)),
+              "contaminated_documents": int(sampled.get("contaminated", 0))}
     stats = {"sources": sources, "token_size": bytes_per_token, "dtype": "uint16" if bytes_per_token == 2 else "uint32",
              "shards": len([f for f in writer.committed_files(SHARDS) if f.endswith(".ds")]),
              "tokens_per_s": round(counts["tokens"] / max(seconds, 1e-9)), "heldout": exclusion.summary(),
-             "categories": dict(zip(("documents", "tokens"), counted(sampled), strict=True))}
+             "categories": dict(zip(("documents", "tokens"), counted(sampled), strict=True)),
+             "contamination": contamination_report(store, writer, contamination_index)}
     return writer.commit(counts=counts, stats=stats)

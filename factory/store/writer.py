@@ -59,7 +59,10 @@ class Part:
 
     def put_file(self, local_path: str, relpath: str) -> FileEntry:
         with open(local_path, "rb") as handle:
-            entry = self.writer.put_bytes(relpath, handle.read())
+            return self.put_bytes(relpath, handle.read())
+
+    def put_bytes(self, relpath: str, data: bytes) -> FileEntry:
+        entry = self.writer.put_bytes(relpath, data)
         self.files.append(entry)
         return entry
 

@@ -11,6 +11,7 @@ from dagster import AssetKey
 from factory.mixing import MixRecipe
 from factory.mixing.step import build_mix
 from mixing.helpers import c4_texts, write_documents
+from support.contamination import index_in
 
 REPO = Path(__file__).resolve().parents[2]
 STAGE_GROUPS = {"raw_crawl": "crawl", "filtered": "curation", "deduped": "curation", "synthetic": "synthetic",
@@ -55,6 +56,7 @@ def test_a_mix_built_from_a_superseded_version_fails_its_up_to_date_check(store,
     resources = {**build_resources(), "store": StoreResource(root=store.root_uri)}
     write_documents(store, "deduped", {"dump": "c4a"}, c4_texts(shared_data, 20), tag="c4a")
     recipe = MixRecipe.from_dict({"name": "web", "total_tokens": 3000, "sources": [{"asset": "deduped", "weight": 1}]})
+    index_in(store)
     build_mix(store, recipe)
     resources["mix_recipes"] = _recipes_in(store, recipe)
     assert check_result(Planner(resources), "mixed").passed

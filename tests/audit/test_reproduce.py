@@ -20,6 +20,7 @@ from factory.mixing.step import build_mix
 from factory.store import Store
 from factory.store.versioning import content_hash
 from mixing.helpers import c4_texts, write_documents
+from support.contamination import index_in
 
 DUMP, CHUNK = "c4", "000"
 PARTITION = {"dump": DUMP, "chunk": CHUNK}
@@ -40,6 +41,7 @@ def chain_root(web_data: Path, tmp_path_factory) -> Path:
     dedup_dump(store, DUMP, [CHUNK], DedupConfig())
     recipe = MixRecipe.from_dict({"name": "c4-mix", "total_tokens": 8_000, "max_repeats": 4, "seed": 3,
                                   "sources": [{"asset": "deduped", "weight": 1.0}]})
+    index_in(store)
     build_mix(store, recipe, shard_tokens=3_000)  # several token shards: the split is pinned in the manifest too
     return root
 

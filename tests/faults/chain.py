@@ -1,4 +1,4 @@
-"""One small real chain, raw_crawl -> filtered -> deduped -> synthetic -> mixed -> proxy_model, run the same way by the crash
+"""One small real chain, contamination_index, raw_crawl -> filtered -> deduped -> synthetic -> mixed -> proxy_model, run the same way by the crash
 tests in process and by the driver they kill (``crash_driver.py``), so both compute the same versions."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from pathlib import Path
 from factory.generation.backend import Generation, Generator, GeneratorConfig
 
 DUMP, CHUNK, MIX = "c4", "000", "crash-mix"
-PARTITIONS = {"raw_crawl": {"dump": DUMP, "chunk": CHUNK}, "filtered": {"dump": DUMP, "chunk": CHUNK},
+PARTITIONS = {"contamination_index": None, "raw_crawl": {"dump": DUMP, "chunk": CHUNK}, "filtered": {"dump": DUMP, "chunk": CHUNK},
               "deduped": {"dump": DUMP}, "synthetic": {"dump": DUMP, "recipe": "finephrase_faq"}, "mixed": MIX,
               "proxy_model": MIX}
 STEPS = tuple(PARTITIONS)
@@ -56,7 +56,10 @@ def run_step(store, step: str, crawl: Path, generator: Generator | None = None):
     from factory.crawl import parse_source
     from factory.crawl.index import index_chunk
     from factory.curation import CurationConfig, filter_chunk
+    from factory.decontamination.config import DecontaminationConfig
+    from factory.decontamination.step import build_index
     from factory.dedup import DedupConfig, dedup_dump
+    from factory.evaluation.config import EvalConfig
     from factory.generation import load_recipe
     from factory.generation.step import SyntheticConfig, generate_synthetic
     from factory.mixing import MixRecipe
@@ -64,6 +67,8 @@ def run_step(store, step: str, crawl: Path, generator: Generator | None = None):
     from factory.training.config import load_proxy_config
     from factory.training.step import train_proxy
 
+    if step == "contamination_index":
+        return build_index(store, EvalConfig(), DecontaminationConfig())
     if step == "raw_crawl":
         return index_chunk(store, parse_source(str(crawl)), DUMP, CHUNK, 1)
     if step == "filtered":

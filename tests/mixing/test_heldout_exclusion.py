@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
+from factory.decontamination.config import DecontaminationConfig
 from factory.documents import DOCUMENT_SCHEMA
 from factory.evaluation.heldout import Exclusion, exclusion, read_domain
 from factory.mixing.heldout_check import heldout_leaks
@@ -13,6 +14,7 @@ from factory.models import count_tokens
 from factory.store import Store
 from factory.store.writer import open_writer
 from mixing.helpers import c4_texts, write_documents
+from support.contamination import index_in
 
 
 def test_held_out_documents_are_dropped_from_every_mix_and_the_check_proves_it(tmp_path, shared_data):
@@ -35,16 +37,21 @@ def test_held_out_documents_are_dropped_from_every_mix_and_the_check_proves_it(t
     recipe = MixRecipe.from_dict({"name": "all", "total_tokens": 60000, "sources": [{"asset": "deduped", "weight": 0.9},
                                                                                    {"asset": "synthetic", "weight": 0.1}],
                                   "max_repeats": 400})
+    index_in(store)
     mix = build_mix(store, recipe).manifest
     assert mix.counts["heldout_excluded"] == 12 + 2
     assert mix.stats["heldout"]["digest"] == held.digest and mix.config["heldout_excluded"] == held.digest
     assert heldout_leaks(store, mix, held) == (0, [])
 
-    # Built without the exclusion, the same check finds the 12 pages: it can fail.
+    # Built without the exclusion, and with contaminated documents only reported, the same check finds the 12
+    # pages: it can fail. The contamination index finds them too, by their n-grams.
     nothing = Exclusion(frozenset({"none"}), frozenset())
-    leaky = build_mix(store, MixRecipe.from_dict({**recipe.identity(), "name": "leaky"}), exclusion=nothing).manifest
+    leaky = build_mix(store, MixRecipe.from_dict({**recipe.identity(), "name": "leaky"}), exclusion=nothing,
+                      decontamination=DecontaminationConfig(action="report")).manifest
     found, examples = heldout_leaks(store, leaky, held)
     assert found >= 12 and examples
+    c4_rows = [row for row in leaky.stats["contamination"]["sources"] if row["source"] == "c4"]
+    assert c4_rows[0]["documents"] >= 12 and leaky.stats["contamination"]["removed"] == 0
 
 
 def test_held_out_sets_are_fixed_real_text(shared_data):

@@ -11,6 +11,7 @@ from factory.models import load_tokenizer
 from factory.store import Store
 from factory.store.writer import open_writer
 from mixing.helpers import brown_texts, c4_texts, write_documents
+from support.contamination import index_in
 
 
 def _recipe(total: int, repeats: float = 1) -> MixRecipe:
@@ -23,6 +24,7 @@ def _recipe(total: int, repeats: float = 1) -> MixRecipe:
 def _fill(store: Store, shared_data):
     write_documents(store, "deduped", "c4a", c4_texts(shared_data, 30), tag="c4a")
     write_documents(store, "synthetic", {"dump": "c4a", "recipe": "faq"}, brown_texts(shared_data, 10), tag="brown")
+    index_in(store)
 
 
 def test_mix_gives_each_source_its_share_and_is_reused(store, shared_data, tmp_path):
@@ -32,7 +34,8 @@ def test_mix_gives_each_source_its_share_and_is_reused(store, shared_data, tmp_p
     given = {s["source"]: s["tokens_given"] for s in manifest.stats["sources"]}
     # Whole documents: each share is met to within the one document the threshold's bin may hold.
     assert abs(given["deduped[*]"] - 9000) < 1000 and abs(given["synthetic[dump=*/recipe=faq]"] - 3000) < 500
-    assert {(i.asset, i.partition) for i in manifest.inputs} == {("deduped", "c4a"), ("synthetic", "dump=c4a/recipe=faq")}
+    assert {(i.asset, i.partition) for i in manifest.inputs} == {("deduped", "c4a"), ("synthetic", "dump=c4a/recipe=faq"),
+                                                                     ("contamination_index", "all")}
     tokens = read_tokens(store, manifest, str(tmp_path / "cache"))
     eos = load_tokenizer().token_to_id("<|endoftext|>")
     stream = np.asarray(tokens)

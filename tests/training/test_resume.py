@@ -24,6 +24,7 @@ from factory.training.config import load_proxy_config
 from factory.training.data import TokenBatches
 from factory.training.loop import train
 from factory.training.model import build_model
+from support.contamination import index_in
 
 REPO = Path(__file__).resolve().parents[2]
 MIX = "web"
@@ -45,6 +46,7 @@ def mix_store(tmp_path_factory, shared_data) -> Path:
     store = Store(str(root))
     write_documents(store, "deduped", "c4a", c4_texts(shared_data, 30), tag="c4a")
     recipe = {"name": MIX, "total_tokens": 12_000, "max_repeats": 2, "sources": [{"asset": "deduped", "weight": 1}]}
+    index_in(store)
     build_mix(store, MixRecipe.from_dict(recipe))
     return root
 

@@ -1,0 +1,29 @@
+"""The contamination index: what no mix may be trained on (every benchmark item the evaluator runs, every
+held-out document) as n-grams; every `mixed` version checks its sources' documents against it."""
+
+from dagster import AssetExecutionContext, MetadataValue, asset
+
+from assets import metadata
+from assets.results import materialize_result
+from factory.decontamination.step import STEP, build_index
+from resources import StoreResource
+from resources.decontamination import DecontaminationResource
+from resources.evaluator import EvaluatorResource
+
+
+@asset(
+    code_version=STEP.code_version,
+    group_name="mixing",
+    owners=metadata.OWNERS,
+    kinds={"numpy", "parquet"} | metadata.store_kinds(),
+    description="The 13-gram index of every benchmark item the evaluator runs and every held-out document, "
+                "versioned by the task files' content; every mix is decontaminated against it.",
+)
+def contamination_index(context: AssetExecutionContext, store: StoreResource, evaluator: EvaluatorResource,
+                        decontamination: DecontaminationResource):
+    result = build_index(store.get(), evaluator.get_config(), decontamination.get_config(), run_id=context.run_id)
+    sources = [{"source": name, **values} for name, values in result.manifest.stats["sources"].items()]
+    return materialize_result(result, sources=metadata.table(sources, [("source", "string"), ("items", "int"),
+                                                                       ("indexed", "int"), ("ngrams", "int")]),
+                              note=MetadataValue.md("An item is *indexed* when one of its texts is at least one n-gram "
+                                                    "long; shorter items cannot be found by n-grams."))

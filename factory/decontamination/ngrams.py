@@ -1,0 +1,31 @@
+"""The normalisation and n-gram hashes shared by the index and the filter, so both see the same words.
+
+Text is normalised with datatrove's ``simplify_text`` (lowercase, punctuation and diacritics removed, numbers to
+0, whitespace collapsed: what its ``NGramsDecontFilter`` does) and split on spaces; n-grams are hashed with
+xxhash64 as datatrove's ``HashConfig()`` does. datatrove's filter splits words with spaCy, which after
+``simplify_text`` changes 0.14% of the words of the C4 sample and costs 20x the time of the rest of the
+check (7.0 s against 0.3 s for its 1,000 pages), so the factory splits on whitespace on both sides.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xxhash
+from datatrove.utils.text import simplify_text
+
+NGRAM_SIZE = 13  # GPT-3's, NeMo Curator's and Dolma's; datatrove's default is 12
+
+
+def words(text: str) -> list[str]:
+    return simplify_text(text).split()
+
+
+def ngram_text(tokens: list[str], start: int, size: int) -> str:
+    return " ".join(tokens[start:start + size])
+
+
+def ngram_hashes(tokens: list[str], size: int) -> np.ndarray:
+    """The hash of every ``size``-gram of ``tokens`` in order (none for a text shorter than ``size`` words)."""
+    count = max(0, len(tokens) - size + 1)
+    return np.fromiter((xxhash.xxh64_intdigest(" ".join(tokens[i:i + size])) for i in range(count)),
+                       dtype=np.uint64, count=count)
