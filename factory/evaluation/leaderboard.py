@@ -16,12 +16,13 @@ from pathlib import Path
 
 from factory.evaluation.leaderboard_report import markdown, plot, why_undecided
 from factory.evaluation.metrics import METRICS
-from factory.evaluation.ranking import DecisionConfig, collect, known_answers, pairwise, ranked, row
+from factory.evaluation.ranking import DecisionConfig, clean_subset_changes, collect, known_answers, pairwise, ranked, row
 from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Store
 
 log = logging.getLogger(__name__)
-STEP = Step("leaderboard", code_version="2", libraries=("numpy",))  # 2: ranked by a primary metric over seeds, with pairwise decisions
+# 2: ranked by a primary metric over seeds, with pairwise decisions; 3: decisions remade on the clean subset
+STEP = Step("leaderboard", code_version="3", libraries=("numpy",))
 ASSET = STEP.asset
 
 
@@ -58,7 +59,8 @@ def _build(writer, results: list, config: DecisionConfig, known_better: dict[str
     available = [name for name, chosen in METRICS.items() if all(r.tables.get(chosen.table) for r in results)]
     decisions = pairwise(order, config, [config.primary_metric, *[n for n in available if n != config.primary_metric]])
     known = known_answers(order, known_better or {}, config)
-    text = markdown(rows, decisions, known, config)
+    clean = clean_subset_changes(order, decisions, config)
+    text = markdown(rows, decisions, known, config, clean)
     with tempfile.TemporaryDirectory() as tmp, writer.part(0) as part:
         part.write_table("leaderboard", rows)
         part.write_table("decisions", [d.to_dict() for d in decisions])
@@ -68,7 +70,8 @@ def _build(writer, results: list, config: DecisionConfig, known_better: dict[str
         part.count(mixes=len(rows), decisions=len(decisions))
     stats = {"rows": rows, "decisions": [d.to_dict() for d in decisions if d.metric == config.primary_metric],
              "known_answers": [{"better": k.better, "worse": k.worse, "outcome": k.outcome, **k.decision.to_dict()} for k in known],
-             "config": config.identity(), "note": why_undecided(rows, decisions, config)}
+             "config": config.identity(), "note": why_undecided(rows, decisions, config),
+             "clean_subset": {"decisions": len(clean), "changed": [c for c in clean if c["changed"]]}}
     manifest = writer.commit(stats=stats)
     log.info("leaderboard over %d mixes:\n%s", len(rows), text)
     return StepResult(manifest, reused=False)

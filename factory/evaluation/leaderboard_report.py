@@ -27,7 +27,8 @@ def why_undecided(rows: list[dict], decisions: list[Decision], config: DecisionC
             f"(bench/decisions.py measures which setting decides the known-answer pairs).")
 
 
-def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswer], config: DecisionConfig) -> str:
+def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswer], config: DecisionConfig,
+             clean: list[dict] | None = None) -> str:
     primary = METRICS[config.primary_metric]
     direction = "higher" if primary.higher_is_better else "lower"
     lines = [f"Ranked by **{primary.name}** ({primary.description}; {direction} is better), mean over seeds.", "",
@@ -48,9 +49,24 @@ def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswe
         lines += ["", "**Known-answer pairs** (the order is known in advance; the proxy should find it):", ""]
         lines += [f"- {k.better} > {k.worse}: {k.outcome} ({k.decision.verdict}, {k.decision.estimate:+.4f} "
                   f"[{k.decision.low:+.4f}, {k.decision.high:+.4f}])" for k in known]
+    lines += _clean_subset_lines(clean or [])
     if note := why_undecided(rows, decisions, config):
         lines += ["", note]
     return "\n".join(lines) + "\n"
+
+
+def _clean_subset_lines(clean: list[dict]) -> list[str]:
+    """Whether any decision on benchmark items changes when the items the mixes' sources held are left out."""
+    if not clean:
+        return []
+    changed = [c for c in clean if c["changed"]]
+    if not changed:
+        return ["", f"**Clean subset**: all {len(clean)} decisions on benchmark items are the same without the items the "
+                    f"mixes' sources held (contamination)."]
+    return ["", f"**Clean subset**: {len(changed)} of {len(clean)} decisions on benchmark items change without the items "
+                f"the mixes' sources held:", ""] + [
+        f"- {c['a']} vs {c['b']} on {c['metric']}: {c['verdict']} on {c['items']} items, {c['clean_verdict']} on the "
+        f"{c['clean_items']} clean ones" for c in changed]
 
 
 def plot(results: list[MixResult], decisions: list[Decision], config: DecisionConfig, path: Path) -> Path:

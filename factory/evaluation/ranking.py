@@ -92,17 +92,44 @@ def ranked(results: list[MixResult], primary: Metric) -> list[MixResult]:
     return sorted(results, key=key)
 
 
-def decide(a: MixResult, b: MixResult, chosen: Metric, config: DecisionConfig) -> Decision:
-    """``a`` against ``b`` on one metric, over the items both were evaluated on."""
+def decide(a: MixResult, b: MixResult, chosen: Metric, config: DecisionConfig, clean: bool = False) -> Decision:
+    """``a`` against ``b`` on one metric, over the items both were evaluated on; with ``clean``, only over those
+    that neither mix's sources held (``proxy_eval`` marks each item ``contaminated``)."""
     a_rows, b_rows = a.tables.get(chosen.table), b.tables.get(chosen.table)
     if not a_rows or not b_rows:
         raise LookupError(f"{chosen.name} needs the {chosen.table} table of both {a.mix} and {b.mix}: re-evaluate them")
     keys = common_keys({a.mix: a_rows, b.mix: b_rows}, chosen)
+    if clean:
+        dirty = contaminated_keys(a_rows, chosen) | contaminated_keys(b_rows, chosen)
+        keys = [key for key in keys if key not in dirty]
     if not keys:
         raise LookupError(f"{a.mix} and {b.mix} share no {chosen.table} items: evaluate both with the same tasks and held-out sets")
     return compare(a.mix, seed_items(a_rows, chosen, keys), b.mix, seed_items(b_rows, chosen, keys), metric=chosen.name,
                    higher_is_better=chosen.higher_is_better, confidence=config.confidence,
                    min_effect=config.min_effect if chosen.name == config.primary_metric else 0.0, resamples=config.resamples)
+
+
+def contaminated_keys(rows: list[dict], chosen: Metric) -> set[tuple[str, str]]:
+    return {(str(row[chosen.group]), str(row["item"])) for row in rows if row.get("contaminated")}
+
+
+def clean_subset_changes(results: list[MixResult], decisions: list[Decision], config: DecisionConfig) -> list[dict]:
+    """Every decision on a benchmark-item metric made again on the clean subset (items neither mix's sources held),
+    one row per decision: both verdicts, the items left and whether the verdict changed. Empty when ``proxy_eval``
+    marked no item (evaluations older than its code version 3, or lm-eval's hub tasks)."""
+    by_mix = {result.mix: result for result in results}
+    rows = []
+    for decision in decisions:
+        chosen = METRICS[decision.metric]
+        a, b = by_mix[decision.a], by_mix[decision.b]
+        if chosen.table != "items" or not all(any("contaminated" in row for row in r.tables.get("items", [])[:1]) for r in (a, b)):
+            continue
+        dirty = len(contaminated_keys(a.tables["items"], chosen) | contaminated_keys(b.tables["items"], chosen))
+        clean = decide(a, b, chosen, config, clean=True) if dirty else decision
+        rows.append({"a": decision.a, "b": decision.b, "metric": decision.metric, "verdict": decision.verdict,
+                     "clean_verdict": clean.verdict, "items": decision.items, "clean_items": clean.items,
+                     "clean_estimate": clean.estimate, "changed": clean.verdict != decision.verdict})
+    return rows
 
 
 def pairwise(results: list[MixResult], config: DecisionConfig, metrics: list[str] | None = None) -> list[Decision]:

@@ -13,6 +13,7 @@ import statistics
 import time
 
 from factory import settings
+from factory.decontamination.report import contaminated_items
 from factory.evaluation.config import EvalConfig
 from factory.evaluation.harness import read_heldout, read_items, read_scores, run_lm_eval
 from factory.evaluation.heldout import prepare_heldout
@@ -25,8 +26,8 @@ from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Store, VersionWriter
 
 log = logging.getLogger(__name__)
-STEP = Step("proxy_eval", code_version="2", libraries=("lm_eval", "torch", "transformers"))  # 2: every seed's checkpoint;
-# per-item continuous metrics; held-out BPB per domain
+STEP = Step("proxy_eval", code_version="3", libraries=("lm_eval", "torch", "transformers"))  # 2: every seed's checkpoint;
+# per-item continuous metrics; held-out BPB per domain; 3: items marked contaminated (their n-grams in the mix's sources)
 ASSET = STEP.asset
 
 
@@ -60,11 +61,13 @@ def _plan(store: Store, mix: str, config: EvalConfig, prepared, heldout) -> Step
 def _evaluate(writer: VersionWriter, model, mix: str, config: EvalConfig, prepared, heldout) -> StepResult:
     store, cache = writer.store, settings.cache_dir()
     started = time.time()
+    contaminated = _contaminated_items(store, model) if prepared else None
     scores, items, documents = [], [], []
     for seed, checkpoint in seed_checkpoints(store, model, cache / "store-files").items():
         results = run_lm_eval(checkpoint, config, prepared, heldout)
         scores += [{"seed": seed, **s.row()} for s in read_scores(results, config, prepared)]
-        items += [{"seed": seed, **row} for row in read_items(results, config, prepared)]
+        items += [{"seed": seed, **row, "contaminated": None if contaminated is None else f"{row['task']}/{row['item']}" in contaminated}
+                  for row in read_items(results, config, prepared)]
         documents += [{"seed": seed, **row} for row in read_heldout(results, heldout)] if heldout else []
     seconds = time.time() - started
     with writer.part(0) as part:
@@ -78,6 +81,13 @@ def _evaluate(writer: VersionWriter, model, mix: str, config: EvalConfig, prepar
     log.info("proxy_eval %s: %d seeds, %s in %.0f s", mix, len(stats["seeds"]),
              ", ".join(f"{name} {value['mean']:.4f}" for name, value in stats["metrics"].items()), seconds)
     return StepResult(manifest, reused=False, metadata={"aggregate_centred": stats["aggregate_centred"], "metrics": stats["metrics"]})
+
+
+def _contaminated_items(store: Store, model) -> set[str]:
+    """The benchmark items (``<task>/<row>``, the row being the local task file's doc_id) whose n-grams some
+    document of the proxy's mix sources held, removed or not: the clean subset is every other item."""
+    mix = next(ref for ref in model.inputs if ref.asset == "mixed")
+    return contaminated_items(store, store.read_manifest(mix.asset, mix.partition, mix.version))
 
 
 def summarise(scores: list[dict], tables: dict[str, list[dict]]) -> dict:
@@ -106,11 +116,27 @@ def summarise(scores: list[dict], tables: dict[str, list[dict]]) -> dict:
         bits, size = heldout.setdefault(row["domain"], [0.0, 0.0])
         heldout[row["domain"]] = [bits + row["bits"], size + row["bytes"]]
     return {
-        "seeds": seeds, "scores": task_scores, "metrics": metrics,
+        "seeds": seeds, "scores": task_scores, "metrics": metrics, "clean_subset": clean_subset(tables.get("items", [])),
         "aggregate_centred": statistics.fmean(a for a, _ in per_seed_aggregate),
         "aggregate_stderr": statistics.fmean(e for _, e in per_seed_aggregate),
         "heldout_bpb": {domain: bits / size for domain, (bits, size) in sorted(heldout.items())},  # all seeds' bits over all seeds' bytes
     }
+
+
+def clean_subset(items: list[dict]) -> dict[str, dict]:
+    """Per task: its items, those contaminated, and the mean centred score (over seeds and items) on all items and
+    on the clean ones, so a reader sees whether contamination moved the score. Empty when items are unmarked."""
+    by_task: dict[str, list[dict]] = {}
+    for row in items:
+        if row.get("contaminated") is not None:
+            by_task.setdefault(row["task"], []).append(row)
+    found = {}
+    for task, rows in sorted(by_task.items()):
+        clean = [r["centred"] for r in rows if not r["contaminated"]]
+        found[task] = {"items": len({r["item"] for r in rows}), "contaminated": len({r["item"] for r in rows if r["contaminated"]}),
+                       "centred_all": statistics.fmean(r["centred"] for r in rows),
+                       "centred_clean": statistics.fmean(clean) if clean else None}
+    return found
 
 
 def aggregate_of(scores: list[dict], seed: int) -> tuple[float, float]:

@@ -47,7 +47,7 @@ def test_the_leaderboard_check_and_the_staleness_checks_are_registered():
     assert {(asset, "up_to_date") for asset in Planner.PLANNED} <= checks
 
 
-def test_a_mix_built_from_a_superseded_version_fails_its_up_to_date_check(store, shared_data):
+def test_a_mix_built_from_a_superseded_version_fails_its_up_to_date_check(store, shared_data, tmp_path):
     from assets.definitions import build_resources
     from assets.planner import Planner
     from assets.staleness import check_result
@@ -58,7 +58,7 @@ def test_a_mix_built_from_a_superseded_version_fails_its_up_to_date_check(store,
     recipe = MixRecipe.from_dict({"name": "web", "total_tokens": 3000, "sources": [{"asset": "deduped", "weight": 1}]})
     index_in(store)
     build_mix(store, recipe)
-    resources["mix_recipes"] = _recipes_in(store, recipe)
+    resources["mix_recipes"] = _recipes_in(tmp_path, recipe)
     assert check_result(Planner(resources), "mixed").passed
 
     # deduped is rebuilt (new filter settings): the mix's current version still names the old one.
@@ -70,13 +70,13 @@ def test_a_mix_built_from_a_superseded_version_fails_its_up_to_date_check(store,
     assert "input deduped[dump=c4a]" in result.description
 
 
-def _recipes_in(store, recipe):
-    """A mix-recipes resource whose folder holds ``recipe`` alone."""
+def _recipes_in(tmp_path, recipe):
+    """A mix-recipes resource whose folder holds ``recipe`` alone (a local folder, whatever the store)."""
     import yaml
 
     from resources.trainer import MixRecipesResource
 
-    folder = Path(store.root) / "_recipes"
+    folder = tmp_path / "_recipes"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"{recipe.name}.yaml").write_text(yaml.safe_dump({"name": recipe.name, "total_tokens": 3000,
                                                                 "sources": [{"asset": "deduped", "weight": 1}]}))

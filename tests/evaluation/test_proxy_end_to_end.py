@@ -15,8 +15,8 @@ pytestmark = pytest.mark.slow
 
 
 def _definitions(store_root: str, recipes: str):
-    from assets import proxy
-    from assets.proxy_sensors import leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
+    from assets import decontamination, proxy
+    from assets.proxy_sensors import contamination_job, leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
     from resources import StoreResource
     from resources.decisions import DecisionsResource
     from resources.evaluator import EvaluatorResource
@@ -33,18 +33,31 @@ def _definitions(store_root: str, recipes: str):
         "gpu_launcher": GpuLauncherResource(), "decisions": DecisionsResource(resamples=200),
     })
     defs = Definitions(
-        assets=[proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
-        asset_checks=[proxy.candidate_beats_baseline, proxy.heldout_not_in_mix], jobs=[mix_job, proxy_job, leaderboard_job],
+        assets=[decontamination.contamination_index, proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
+        asset_checks=[proxy.candidate_beats_baseline, proxy.heldout_not_in_mix],
+        jobs=[contamination_job, mix_job, proxy_job, leaderboard_job],
         sensors=[mix_sensor, training_sensor], resources=resources,
     )
     return defs, resources, mix_sensor, training_sensor
+
+
+def plant_piqa_item(shared_data, page: str) -> tuple[str, str]:
+    """PIQA's first item (one of the 3 evaluated), its question and answer pasted into the middle of ``page``."""
+    from factory.decontamination.items import question_text
+    from factory.evaluation.tasks import TASKS
+
+    row = next(TASKS["piqa"].convert(shared_data / "eval"))
+    middle = len(page) // 2
+    return "piqa/0", f"{page[:middle]}\n{question_text(row['query'])}\n{row['choices'][row['gold']]}\n{page[middle:]}"
 
 
 def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     started = time.time()
     root = str(tmp_path / "store")
     store = Store(root)
-    write_documents(store, "deduped", "c4a", c4_texts(shared_data, 40), tag="c4a")
+    pages = c4_texts(shared_data, 40)
+    planted_item, pages[5] = plant_piqa_item(shared_data, pages[5])  # a crawl page that holds a benchmark item
+    write_documents(store, "deduped", "c4a", pages, tag="c4a")
     write_documents(store, "synthetic", {"dump": "c4a", "recipe": "faq"}, brown_texts(shared_data, 12), tag="brown")
     recipes = tmp_path / "mixes"
     write_recipe(recipes, "web", "role: baseline\ntotal_tokens: 20000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
@@ -56,12 +69,16 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     defs, resources, mix_sensor, training_sensor = _definitions(root, str(recipes))
     instance = DagsterInstance.ephemeral()
 
-    # The mix sensor adds every recipe as a partition and requests a mixed run per buildable recipe: not needs-more,
-    # whose budget its sources cannot fill (the plan fails before any run; a run would fail the same way).
+    # The mix sensor adds every recipe as a partition and asks for the contamination index first: the mixes wait for it.
     result = mix_sensor(build_sensor_context(instance=instance, resources=resources))
     (add,) = result.dynamic_partitions_requests
     instance.add_dynamic_partitions("mixes", list(add.partition_keys))
     assert sorted(add.partition_keys) == ["needs-more", "web", "web-copy", "web-syn"]
+    assert [(r.job_name, r.partition_key) for r in result.run_requests] == [("contamination_job", None)]
+    assert defs.resolve_job_def("contamination_job").execute_in_process(instance=instance).success
+    # Then a mixed run per buildable recipe: not needs-more, whose budget its sources cannot fill (the plan fails
+    # before any run; a run would fail the same way).
+    result = mix_sensor(build_sensor_context(instance=instance, resources=resources))
     assert sorted(r.partition_key for r in result.run_requests) == ["web", "web-copy", "web-syn"]
     outcome = defs.resolve_job_def("mix_job").execute_in_process(partition_key="needs-more", instance=instance, raise_on_error=False)
     failure = outcome.get_step_failure_events()[0].event_specific_data.error
@@ -71,6 +88,14 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
         (leak_check,) = outcome.get_asset_check_evaluations()
         assert leak_check.check_name == "heldout_not_in_mix" and leak_check.passed
     assert not getattr(mix_sensor(build_sensor_context(instance=instance, resources=resources)), "run_requests", None)
+    # The planted page was removed before every mix drew from deduped, and each mix's report names it.
+    for mix in ("web", "web-copy", "web-syn"):
+        manifest = store.require_current("mixed", mix)
+        report = manifest.stats["contamination"]
+        piqa = next(row for row in report["sources"] if row["source"] == "piqa")
+        assert piqa["items_found"] == 1 and piqa["documents"] == 1 and manifest.counts["contaminated_documents"] == 1
+        assert report["examples"]["piqa"][0]["item"] == planted_item and report["examples"]["piqa"][0]["doc_id"] == "c4a-5"
+        assert "c4a-5" not in store.read_table(manifest, "selected").column("doc_id").to_pylist()
 
     # The training sensor: one request per mix whose proxy would change, under the same run key until it is built.
     first = training_sensor(build_sensor_context(instance=instance, resources=resources))
@@ -101,6 +126,10 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     assert {(row["seed"], row["domain"]) for row in heldout} == {(s, d) for s in (0, 1) for d in ("c4", "english_corpus", "sciq_passages")}
     assert all(2 < value < 20 for value in evaluation.stats["heldout_bpb"].values())  # a tiny model, far from uniform bytes
     assert len(evaluation.stats["metrics"]["heldout_bpb"]["per_seed"]) == 2
+    # The planted item is scored, and marked: the clean subset leaves it out.
+    assert {(row["task"], row["item"]) for row in items if row["contaminated"]} == {tuple(planted_item.split("/"))}
+    clean = evaluation.stats["clean_subset"]["piqa"]
+    assert clean["items"] == 3 and clean["contaminated"] == 1 and clean["centred_clean"] is not None
 
     outcome = defs.resolve_job_def("leaderboard_job").execute_in_process(instance=instance)
     assert outcome.success
@@ -116,6 +145,7 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     copy = next(d for d in primary if {d["a"], d["b"]} == {"web", "web-copy"})
     assert copy["estimate"] == 0 and copy["verdict"] == "undecided"  # identical data, identical seeds: nothing to decide
     assert "plots/leaderboard.png" in {f.path for f in board.files}
+    assert board.stats["clean_subset"]["decisions"] > 0  # every benchmark-item decision made again without piqa/0
     checks = {c.check_name: c for c in outcome.get_asset_check_evaluations()}
     check = checks["candidate_beats_baseline"]
     assert set(check.metadata) == {"web-syn", "web-copy"} and check.metadata["web-copy"].value["promoted"] is False
