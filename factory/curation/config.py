@@ -3,8 +3,9 @@
 The defaults are FineWeb's (datatrove's ``examples/fineweb.py``): trafilatura with
 ``favour_precision``, the integrated URL block lists, fastText ft176 English >= 0.65, Gopher
 repetition and quality, C4 quality without the terminal-punctuation rule, and FineWeb's own
-quality filter. Every threshold can be overridden; ``None`` switches one check off (datatrove's
-convention), ``enabled: false`` a whole filter. The whole config is part of the version hash.
+quality filter, then FineWeb's PII anonymization of the kept text (emails and public IPs). Every threshold
+can be overridden; ``None`` switches one check off (datatrove's convention), ``enabled: false`` a whole filter
+(or the anonymization). The whole config is part of the version hash.
 """
 
 from __future__ import annotations
@@ -137,6 +138,21 @@ class FineWebQualityConfig:
 
 
 @dataclass(frozen=True)
+class PIIConfig:
+    """FineWeb's last step: emails and public IP addresses in the kept text replaced (datatrove's PIIFormatter)."""
+
+    enabled: bool = True
+    emails: bool = True
+    ips: bool = True
+    only_public_ips: bool = True  # private, loopback and reserved addresses (192.168.1.1) are not PII
+
+    def validate(self) -> None:
+        for name in ("enabled", "emails", "ips", "only_public_ips"):
+            value = getattr(self, name)
+            _check(isinstance(value, bool), f"pii.{name} must be true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
 class CurationConfig:
     """Everything that changes what ``filtered`` keeps. Build with ``CurationConfig.from_overrides``."""
 
@@ -154,6 +170,7 @@ class CurationConfig:
     gopher_quality: GopherQualityConfig = field(default_factory=GopherQualityConfig)
     c4_quality: C4QualityConfig = field(default_factory=C4QualityConfig)
     fineweb_quality: FineWebQualityConfig = field(default_factory=FineWebQualityConfig)
+    pii: PIIConfig = field(default_factory=PIIConfig)  # not a filter: it removes nothing, it rewrites the kept text
 
     def __post_init__(self) -> None:
         _check(self.extractor in EXTRACTORS, f"extractor must be one of {EXTRACTORS}, got {self.extractor!r}")
@@ -162,7 +179,7 @@ class CurationConfig:
                f"max_documents_per_file must be > 0 or null, got {self.max_documents_per_file}")
         _check(isinstance(self.max_page_bytes, int) and self.max_page_bytes >= 1024,
                f"max_page_bytes must be an integer >= 1024, got {self.max_page_bytes!r}")
-        for section in FILTER_SECTIONS:
+        for section in (*FILTER_SECTIONS, "pii"):
             getattr(self, section).validate()
 
     def to_dict(self) -> dict[str, Any]:

@@ -1,13 +1,15 @@
 """The FineWeb pipeline, as datatrove steps, from a CurationConfig, writing into a store version.
 
 reader -> bad input -> extraction -> category tag -> URL -> language -> Gopher repetition -> Gopher quality -> C4 quality
--> FineWeb quality -> writer -> commit. Extraction runs before the URL filter so that every
-removal table holds text whose tokens can be counted; FineWeb runs the URL filter first, which
-saves extracting the few pages it blocks. Task ``i`` reads crawl file ``i`` whole; each filter
+-> FineWeb quality -> PII -> token count -> writer -> commit. Extraction runs before the URL filter so
+that every removal table holds text whose tokens can be counted; FineWeb runs the URL filter first,
+which saves extracting the few pages it blocks. Task ``i`` reads crawl file ``i`` whole; each filter
 writes what it drops to ``removed/<filter>/part-<i>.parquet`` in the version folder (local or
 ``s3://``) through its exclusion writer, the kept documents go to ``documents/part-<i>.parquet``,
 and the last step commits the task as part ``i``. The reader's bad records (truncated, unparsable,
 too large, binary, undecodable...) are removed first, into ``removed/input`` with their reason.
+As FineWeb does, the kept text is anonymized last (``pii``: emails and public IPs replaced, counted per task),
+before its tokens are counted and it is written; the removal tables keep the text as the filters saw it.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def build_filter_steps(config: CurationConfig, version_folder: FolderSpec, token
 
     Tokens are counted right after extraction (in the parallel tasks), so every removal table
     carries the token count of what was removed; the writer's counter recounts the kept text,
-    which the C4 filter may have shortened.
+    which the C4 filter may have shortened and the PII step rewritten.
     """
     from datatrove.pipeline.tokens import TokensCounter
 
@@ -91,4 +93,9 @@ def build_pipeline(config: CurationConfig, files: list[CrawlInput], dump: str, v
                                max_page_bytes=config.max_page_bytes)
     writer = shard_writer(version_folder, DOCUMENTS, DOCUMENT_SCHEMA, document_row)
     clear, commit = ClearPart(version_folder, tables(REMOVAL_ORDER)), CommitPart(version_folder, tables(REMOVAL_ORDER), describe_metadata=True)
-    return [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, store_options, filters), TokensCounter(tokenizer_path), writer, commit]
+    steps = [reader, clear, *build_filter_steps(config, version_folder, tokenizer_path, category_model, store_options, filters)]
+    if config.pii.enabled:  # before the count: the kept tokens are those of the anonymized text
+        from factory.curation.pii import CountingPIIFormatter
+
+        steps.append(CountingPIIFormatter(config.pii.emails, config.pii.ips, config.pii.only_public_ips))
+    return [*steps, TokensCounter(tokenizer_path), writer, commit]

@@ -4,7 +4,8 @@ Its inputs are the chunk's current ``raw_crawl`` version (whose ``files`` table 
 files), so ``factory lineage filtered dump=X/chunk=Y`` walks down to the WARC files. The version
 holds ``documents`` (kept), ``removed/<filter>`` for every filter, ``removed/input`` for the records
 the reader could not use (by reason), and in its manifest's stats the per-filter removal table, the
-bad input by reason, the language mix and samples.
+bad input by reason, the language mix and samples; its counts include the emails and public IPs replaced in
+the kept text (``pii_*``, summed from the tasks' datatrove stats).
 
 The driver only plans and commits: one datatrove task per crawl file reads the file and writes
 its shards, its part marker and datatrove's logs straight into the version folder (local or
@@ -28,7 +29,7 @@ from factory.crawl.index import ASSET as RAW_CRAWL
 from factory.crawl.records import iter_records
 from factory.curation import report
 from factory.curation.config import CurationConfig
-from factory.curation.executors import ExecutorError, ExecutorSpec, run_to_completion
+from factory.curation.executors import ExecutorError, ExecutorSpec, run_to_completion, stage_totals
 from factory.categories.counter import category_summary
 from factory.curation.outputs import removed_table
 from factory.curation.pipeline import BAD_INPUT, REMOVAL_ORDER, build_pipeline
@@ -38,6 +39,7 @@ from factory.models import ensure_smollm2
 from factory.models.identity import tokenizer_identity
 from factory.steps import Step, StepPlan, StepResult, run_step
 from factory.store import Manifest, StorageOptions, Store, VersionWriter
+from factory.store.writer import LOGS_DIR
 from factory.store.filesystem import open_filesystem
 
 log = logging.getLogger(__name__)
@@ -45,8 +47,11 @@ log = logging.getLogger(__name__)
 # 3: bad input counted, not lost: removed/input by reason (truncated, corrupt_gzip, too_large, binary_payload...),
 #    bad_records in the counts, max_page_bytes in the config, charsets decoded declared-first with UTF-8 sniffing
 # 4: every document tagged with its category (the current category_classifier version is an input)
-STEP = Step("filtered", code_version="4", libraries=("datatrove", "trafilatura", "resiliparse", "spacy", "tokenizers", "warcio"))
+# 5: the kept text is anonymized as FineWeb's (emails and public IPs replaced: output text changes),
+#    pii_emails / pii_ips / pii_documents in the counts
+STEP = Step("filtered", code_version="5", libraries=("datatrove", "trafilatura", "resiliparse", "spacy", "tokenizers", "warcio"))
 ASSET = STEP.asset
+PII_COUNTS = ("pii_emails", "pii_ips", "pii_documents")  # CountingPIIFormatter's stats, summed over the tasks
 FIX_UNREADABLE = "replace or remove the file, then materialize raw_crawl and filtered again for this partition"
 
 
@@ -167,4 +172,6 @@ def _commit(store: Store, writer: VersionWriter, seconds: float) -> Manifest:
     }
     counts = {"documents_in": docs_in, "documents": docs_out, "tokens_in": tokens_in, "tokens": tokens_out,
               "documents_removed": docs_in - docs_out, "bad_records": bad.get("rows", 0)}
+    pii = stage_totals(store, f"{writer.dir}/{LOGS_DIR}")  # {} when no task ran; no pii_* stats when it is disabled
+    counts |= {name: int(pii.get(name, 0)) for name in PII_COUNTS}
     return writer.commit(counts=counts, stats=stats)
