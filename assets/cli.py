@@ -146,7 +146,8 @@ def stale_report(requests: bool = False) -> dict:
 
 
 def sensor_requests(resources: dict) -> dict[str, list[str]]:
-    """Each sensor's run requests if it ticked now, by partition key; its cursor is read, not advanced."""
+    """Each sensor's run requests if it ticked now, by partition key (an unpartitioned asset's job by the job's
+    name); its cursor is read, not advanced."""
     from dagster import DagsterInstance
 
     from assets.definitions import defs
@@ -155,5 +156,5 @@ def sensor_requests(resources: dict) -> dict[str, list[str]]:
 
     instance = DagsterInstance.get()
     with sensor_cursors(instance) as cursors:
-        return {sensor.name: sorted(str(r.partition_key) for r in tick_once(resources, instance, cursors, sensor))
+        return {sensor.name: sorted(str(r.partition_key or r.job_name) for r in tick_once(resources, instance, cursors, sensor))
                 for sensor in defs.sensors if sensor.targets}

@@ -22,7 +22,7 @@ import numpy as np
 import pyarrow as pa
 
 from factory.decontamination.items import BENCHMARK, IndexedText
-from factory.decontamination.ngrams import ngram_hashes, ngram_text, words
+from factory.decontamination.ngrams import informative_hashes, ngram_hashes, ngram_text, words
 
 HASHES, OWNERS, ITEMS = "hashes.npy", "owners.npy", "items"
 ITEMS_SCHEMA = pa.schema([("id", pa.string()), ("kind", pa.string()), ("source", pa.string()), ("ngrams", pa.int64()),
@@ -48,10 +48,10 @@ class ContaminationIndex:
 
     @classmethod
     def build(cls, items: Iterable[IndexedText], ngram_size: int, heldout_min_fraction: float) -> tuple[ContaminationIndex, pa.Table]:
-        """The index of ``items``; an item with no text as long as an n-gram cannot be indexed (0 n-grams)."""
+        """The index of ``items``; an item with no informative n-gram (no text as long as one) cannot be indexed."""
         hashes, owners, rows = [], [], []
         for row, item in enumerate(items):
-            found = np.unique(np.concatenate([ngram_hashes(words(text), ngram_size) for text in item.texts] or [[]]).astype(np.uint64))
+            found = np.unique(np.concatenate([informative_hashes(words(text), ngram_size) for text in item.texts] or [[]]).astype(np.uint64))
             needed = 1 if item.kind == BENCHMARK else max(1, math.ceil(heldout_min_fraction * len(found)))
             rows.append({"id": item.id, "kind": item.kind, "source": item.source, "ngrams": len(found),
                          "min_matches": needed, "preview": item.preview})

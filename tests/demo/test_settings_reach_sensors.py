@@ -66,6 +66,7 @@ def reports(shipped_demo, tmp_path_factory) -> dict[str, dict]:
         "synthetic": _settings(tmp, "synthetic", _resource("synthetic_settings", max_documents=11)),
         "mix": _settings(tmp, "mix", _resource("mix_recipes", folder=str(mixes))),
         "trainer": _settings(tmp, "trainer", _resource("trainer", train_tokens=290000)),
+        "decontamination": _settings(tmp, "decontamination", _resource("decontamination", ngram_size=12)),
     }
     done = subprocess.run([sys.executable, "-c", SCRIPT, json.dumps(files)], cwd=REPO, env=shipped_demo.env,
                           capture_output=True, text=True, timeout=900)
@@ -123,6 +124,13 @@ def test_the_trainer_requests_every_trained_mix_and_the_leaderboard_waits(report
     trained = set(_store(shipped_demo).partitions("proxy_model"))
     assert _requested(reports["trainer"]) == {"training_sensor": trained}
     assert any("proxy.train_tokens: 300000 -> 290000" in s["describe"] for s in reports["trainer"]["stale"])
+
+
+def test_the_ngram_size_requests_the_contamination_index_and_every_mix_waits(reports, shipped_demo):
+    assert _requested(reports["decontamination"]) == {"mix_sensor": {"contamination_job"}}
+    stale = {(s["asset"], s["partition"], s["state"]) for s in reports["decontamination"]["stale"]}
+    assert ("contamination_index", "all", "outdated") in stale
+    assert {p for a, p, state in stale if a == "mixed" and state == "waiting"} == set(_store(shipped_demo).partitions("mixed"))
 
 
 def test_every_run_of_the_demo_finds_the_partition_it_made_up_to_date(shipped_demo):

@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 STAGE_ASSETS = {
     "categories": {"category_classifier"}, "crawl": {"raw_crawl", "filtered"}, "curation": {"deduped"},
     "quality": {"quality_annotations", "quality_classifier", "quality_scores", "edu_filtered"}, "synthetic": {"synthetic"},
-    "mix": {"mixed"}, "proxy": {"proxy_model", "proxy_eval"}, "leaderboard": {"leaderboard"},
+    "contamination": {"contamination_index"}, "mix": {"mixed"}, "proxy": {"proxy_model", "proxy_eval"}, "leaderboard": {"leaderboard"},
 }
 
 
@@ -42,6 +42,10 @@ def test_the_main_job_runs_crawl_to_leaderboard_as_shipped(shipped_demo):
         assert sorted(row["partition"] for row in report["materializations"] if row["asset"] == asset) == demo_mixes, asset
 
     store = Store(shipped_demo.store_root)
+    benchmarks = set(store.require_current("contamination_index", None).stats["sources"])
+    for mix in demo_mixes:  # every mix was checked against every benchmark and held-out domain, and says what it found
+        report = store.require_current("mixed", mix).stats["contamination"]
+        assert {row["source"] for row in report["sources"]} == benchmarks and report["removed"] == report["documents"], mix
     leaderboard = store.require_current("leaderboard", None)
     assert leaderboard.files_under("decisions"), "the leaderboard has no decisions table"
     pairs = {frozenset(pair) for pair in combinations(demo_mixes, 2)}

@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 import pytest
-from dagster import DagsterInstance, Definitions, build_sensor_context
+from dagster import AssetKey, DagsterInstance, Definitions, build_sensor_context
 from mixing.helpers import brown_texts, c4_texts, write_documents, write_recipe
 
 from factory.store import Store
@@ -96,6 +96,10 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
         assert piqa["items_found"] == 1 and piqa["documents"] == 1 and manifest.counts["contaminated_documents"] == 1
         assert report["examples"]["piqa"][0]["item"] == planted_item and report["examples"]["piqa"][0]["doc_id"] == "c4a-5"
         assert "c4a-5" not in store.read_table(manifest, "selected").column("doc_id").to_pylist()
+    shown = instance.get_latest_materialization_event(AssetKey("mixed")).asset_materialization.metadata
+    assert {"contamination", "contamination_examples", "contaminated_documents"} <= set(shown)
+    example = shown["contamination_examples"].value.records[0].data
+    assert example["item"] == planted_item and example["doc_id"] == "c4a-5" and example["item_text"]
 
     # The training sensor: one request per mix whose proxy would change, under the same run key until it is built.
     first = training_sensor(build_sensor_context(instance=instance, resources=resources))
