@@ -13,6 +13,9 @@ from typing import Any
 import pyarrow as pa
 
 DOCUMENTS = "documents"
+# A mix's table of the documents of its sources that hold benchmark items (written by factory.decontamination, read
+# by proxy_eval for its clean subset): here, below both, so neither imports the other.
+CONTAMINATION = "contamination"
 # Metadata keys of a datatrove Document that are columns of the table, not part of its metadata JSON.
 COLUMN_KEYS = ("url", "dump", "source_file")
 TOKEN_KEYS = ("token_count", "tokens")

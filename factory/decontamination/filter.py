@@ -20,7 +20,6 @@ from datatrove.pipeline.base import PipelineStep
 
 from factory.decontamination.index import ITEMS, ContaminationIndex
 
-CONTAMINATION = "contamination"
 ROW = "contamination_row"
 CONTAMINATION_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("url", pa.string()), ("source", pa.int64()), ("version", pa.string()),

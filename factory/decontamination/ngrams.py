@@ -10,7 +10,7 @@ Two departures, both found by looking at every real page the first index flagged
 a token with no letter or digit (a bullet "•", which ``simplify_text`` keeps) is dropped, and the index keeps
 only *informative* n-grams, half of whose words or more hold a letter. Numbers all normalise to "0", so a
 list of page numbers, a calendar or a table of scores became "0 0 0 ... 0" and matched every benchmark item
-holding a list of numbers (95% of the flagged pages).
+holding a list of numbers (most of the pages the first index flagged).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@ found, the documents that held them, and a few examples with the item's text bes
 
 Read batch by batch from the table the mix's tasks wrote; the report holds counts and at most ``EXAMPLES``
 examples per benchmark, never the documents. The ids of the contaminated items stay in the table, where
-``proxy_eval`` reads them to score the clean subset.
+``proxy_eval`` reads them to score the clean subset (``factory.evaluation.step``).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from factory.decontamination.filter import CONTAMINATION
 from factory.decontamination.index import ITEMS
+from factory.documents import CONTAMINATION
 from factory.store import Manifest, Store, VersionWriter
 
 EXAMPLES = 3
@@ -45,15 +45,6 @@ def contamination_report(store: Store, writer: VersionWriter, index: Manifest) -
     rows = [{"source": source, "items_indexed": indexed.get(source, {}).get("indexed", 0), "items_found": len(items.get(source, ())),
              "documents": documents.get(source, 0)} for source in sorted(set(indexed) | set(items))]
     return {"index": index.version, "documents": total, "removed": removed, "sources": rows, "examples": examples}
-
-
-def contaminated_items(store: Store, mix: Manifest) -> set[str]:
-    """Every item id (``<task>/<row>``) some document of the mix's sources held."""
-    found: set[str] = set()
-    for batch in store.iter_batches(mix, CONTAMINATION, columns=["items"]):
-        for items in batch.column("items").to_pylist():
-            found.update(items)
-    return found
 
 
 def _batches(store: Store, writer: VersionWriter) -> Iterator[pa.Table]:

@@ -13,7 +13,7 @@ import statistics
 import time
 
 from factory import settings
-from factory.decontamination.report import contaminated_items
+from factory.documents import CONTAMINATION
 from factory.evaluation.config import EvalConfig
 from factory.evaluation.harness import read_heldout, read_items, read_scores, run_lm_eval
 from factory.evaluation.heldout import prepare_heldout
@@ -86,8 +86,12 @@ def _evaluate(writer: VersionWriter, model, mix: str, config: EvalConfig, prepar
 def _contaminated_items(store: Store, model) -> set[str]:
     """The benchmark items (``<task>/<row>``, the row being the local task file's doc_id) whose n-grams some
     document of the proxy's mix sources held, removed or not: the clean subset is every other item."""
-    mix = next(ref for ref in model.inputs if ref.asset == "mixed")
-    return contaminated_items(store, store.read_manifest(mix.asset, mix.partition, mix.version))
+    ref = next(ref for ref in model.inputs if ref.asset == "mixed")
+    mix, found = store.read_manifest(ref.asset, ref.partition, ref.version), set()
+    for batch in store.iter_batches(mix, CONTAMINATION, columns=["items"]):
+        for items in batch.column("items").to_pylist():
+            found.update(items)
+    return found
 
 
 def summarise(scores: list[dict], tables: dict[str, list[dict]]) -> dict:

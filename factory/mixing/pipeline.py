@@ -16,6 +16,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from factory.documents import CONTAMINATION
 from factory.evaluation.heldout import Exclusion, text_hash
 from factory.mixing.sampling import (
     COPIES,
@@ -56,7 +57,7 @@ class MixLayout(TaskLayout):
 def _reader(layout: MixLayout, record: bool = False) -> list:
     """The input shards, less the held-out documents and (unless only reported) the contaminated ones; with
     ``record``, the task's earlier shards are cleared and the contaminated documents written to ``contamination``."""
-    from factory.decontamination.filter import CONTAMINATION, CONTAMINATION_SCHEMA, Decontaminate, contamination_row
+    from factory.decontamination.filter import CONTAMINATION_SCHEMA, Decontaminate, contamination_row
     from factory.store.shard_reader import ShardReader
     from factory.store.shard_writer import shard_writer
 
@@ -75,7 +76,6 @@ def _reader(layout: MixLayout, record: bool = False) -> list:
 
 def recorded_tables(layout: MixLayout) -> list[str]:
     """The tables the tokenize stage writes: ``selected``, and ``contamination`` when the mix is decontaminated."""
-    from factory.decontamination.filter import CONTAMINATION
 
     return [SELECTED, CONTAMINATION] if layout.decontamination else [SELECTED]
 

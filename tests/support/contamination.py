@@ -6,8 +6,9 @@ from __future__ import annotations
 from factory.decontamination.config import DecontaminationConfig
 from factory.decontamination.step import build_index
 from factory.evaluation.config import EvalConfig
-from factory.store import Manifest, Store
+from factory.steps import StepResult
+from factory.store import Store
 
 
-def index_in(store: Store) -> Manifest:
-    return build_index(store, EvalConfig(), DecontaminationConfig()).manifest
+def index_in(store: Store) -> StepResult:
+    return build_index(store, EvalConfig(), DecontaminationConfig())
