@@ -50,8 +50,11 @@ class Decontaminate(PipelineStep):
                 with folder.open(name, "rb") as handle:
                     return handle.read()
 
-            items_file = next(iter(folder.list_files(subdirectory=ITEMS)))
-            with folder.open(items_file, "rb") as handle:
+            items_files = folder.list_files(subdirectory=ITEMS)
+            if not items_files:
+                raise FileNotFoundError(f"no {ITEMS} table in the contamination index at {self.index_folder}: "
+                                        "materialize contamination_index again")
+            with folder.open(items_files[0], "rb") as handle:
                 items = pq.read_table(handle, columns=["id", "source", "min_matches"])
             self._index = ContaminationIndex.load(read, items, self.ngram_size)
         return self._index

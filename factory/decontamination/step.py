@@ -32,7 +32,8 @@ from factory.store import Manifest, Store, VersionWriter
 from factory.store.filesystem import local_source
 
 log = logging.getLogger(__name__)
-STEP = Step("contamination_index", code_version="1", libraries=("datatrove", "xxhash", "numpy"))
+# 2: informative n-grams only (half their words hold a letter), symbol-only tokens dropped
+STEP = Step("contamination_index", code_version="2", libraries=("datatrove", "xxhash", "numpy"))
 ARRAYS, ITEMS_FILE = (HASHES, OWNERS), "items.parquet"
 
 

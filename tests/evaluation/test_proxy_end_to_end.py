@@ -56,7 +56,8 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     root = str(tmp_path / "store")
     store = Store(root)
     pages = c4_texts(shared_data, 40)
-    planted_item, pages[5] = plant_piqa_item(shared_data, pages[5])  # a crawl page that holds a benchmark item
+    # A crawl page (not one of the held-out C4 pages, every 5th) that holds a benchmark item.
+    planted_item, pages[6] = plant_piqa_item(shared_data, pages[6])
     write_documents(store, "deduped", "c4a", pages, tag="c4a")
     write_documents(store, "synthetic", {"dump": "c4a", "recipe": "faq"}, brown_texts(shared_data, 12), tag="brown")
     recipes = tmp_path / "mixes"
@@ -94,12 +95,12 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
         report = manifest.stats["contamination"]
         piqa = next(row for row in report["sources"] if row["source"] == "piqa")
         assert piqa["items_found"] == 1 and piqa["documents"] == 1 and manifest.counts["contaminated_documents"] == 1
-        assert report["examples"]["piqa"][0]["item"] == planted_item and report["examples"]["piqa"][0]["doc_id"] == "c4a-5"
-        assert "c4a-5" not in store.read_table(manifest, "selected").column("doc_id").to_pylist()
+        assert report["examples"]["piqa"][0]["item"] == planted_item and report["examples"]["piqa"][0]["doc_id"] == "c4a-6"
+        assert "c4a-6" not in store.read_table(manifest, "selected").column("doc_id").to_pylist()
     shown = instance.get_latest_materialization_event(AssetKey("mixed")).asset_materialization.metadata
     assert {"contamination", "contamination_examples", "contaminated_documents"} <= set(shown)
-    example = shown["contamination_examples"].value.records[0].data
-    assert example["item"] == planted_item and example["doc_id"] == "c4a-5" and example["item_text"]
+    (example,) = [record.data for record in shown["contamination_examples"].value.records]
+    assert example["item"] == planted_item and example["doc_id"] == "c4a-6" and example["item_text"]
 
     # The training sensor: one request per mix whose proxy would change, under the same run key until it is built.
     first = training_sensor(build_sensor_context(instance=instance, resources=resources))

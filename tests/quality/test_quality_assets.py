@@ -12,6 +12,7 @@ from dagster import DagsterInstance, MultiPartitionKey, build_sensor_context, ma
 
 from assets.crawl import raw_crawl
 from assets.curation import deduped, filtered
+from assets.decontamination import contamination_index
 from assets.proxy import mixed
 from assets.quality import (
     category_classifier,
@@ -28,6 +29,8 @@ from factory.crawl.sources import chunk_keys
 from factory.store import Store
 from resources import CrawlResource, StoreResource
 from resources.curation import CurationResource
+from resources.decontamination import DecontaminationResource
+from resources.evaluator import EvaluatorResource
 from resources.executor import ExecutorResource
 from resources.generator import GeneratorResource
 from resources.gpu_launcher import GpuLauncherResource
@@ -58,6 +61,7 @@ def _resources(store_root: str, crawl_dir, mixes) -> dict:
         "quality_settings": QualitySettingsResource(annotator="labelled_set", labelled_set={"path": DCLM_AGREEMENT}),
         "mix_recipes": MixRecipesResource(folder=str(mixes)),
         "semantic_dedup": SemanticDedupResource(settings={"clusters": 4, "max_tokens": 64}),
+        "evaluator": EvaluatorResource(), "decontamination": DecontaminationResource(),
     }
 
 
@@ -120,6 +124,7 @@ def test_quality_chain_tags_scores_filters_and_mixes_with_category_metadata(tmp_
                          "semantic_deduped")
     assert semantic["count/documents"].value + semantic["count/removed_semantic"].value == dedup_meta["count/documents"].value
 
+    assert materialize([contamination_index], resources=resources, instance=instance).success  # every mix reads it
     mix = materialize([mixed], partition_key="edu", resources=resources, instance=instance)
     mix_meta = _metadata(mix, "mixed")
     assert sum(row["tokens"] for row in _categories(mix_meta).values()) > 0

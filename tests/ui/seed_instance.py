@@ -8,7 +8,7 @@ process may already have imported it with another value.
 It materializes, in process against $DAGSTER_HOME:
 - `category_classifier` (filtered tags every document with it);
 - `raw_crawl` + `filtered` for the crawl partitions given with --crawl (Dagster's key text, chunk|dump);
-- `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for one mix over a small `deduped[c4]`
+- `contamination_index`, then `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for one mix over a small `deduped[c4]`
   version written directly (the proxy end-to-end test's way), with the test-micro proxy.
 Prints one JSON line: what was materialized, with store versions.
 """
@@ -74,6 +74,7 @@ def seed(crawl_partitions: list[str], shared_data: Path, mixes_dir: Path) -> lis
     write_recipe(mixes_dir, MIX,
                  "role: baseline\ntotal_tokens: 12000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
     instance.add_dynamic_partitions("mixes", [MIX])
+    done += run(defs, instance, "contamination_job")  # every mix is checked against it, as in the demo
     done += run(defs, instance, "mix_job", MIX)
     done += run(defs, instance, "proxy_job", MIX)
     done += run(defs, instance, "leaderboard_job")
