@@ -35,8 +35,9 @@ def contamination_report(store: Store, writer: VersionWriter, index: Manifest) -
             for source, item, ngrams in zip(row["sources"], row["items"], row["ngrams"], strict=True):
                 items.setdefault(source, set()).add(item)
                 if len(examples.setdefault(source, [])) < EXAMPLES:
+                    shown = row["example"] if item == row["items"][0] else ""  # the table keeps the first item's n-gram
                     examples[source].append({"item": item, "doc_id": row["doc_id"], "url": row["url"], "ngrams": ngrams,
-                                             "ngram": row["example"]})
+                                             "ngram": shown})
     previews = _previews(store, index, {e["item"] for found in examples.values() for e in found})
     for found in examples.values():
         for example in found:
