@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import multiprocessing
 from collections.abc import Iterable
+from itertools import islice
+from pathlib import Path
 
 from datatrove.data import Document
 
@@ -72,3 +75,39 @@ def all_differences(texts: Iterable[tuple[str, str]], config: CurationConfig | N
     side_by_side = SideBySide(config)
     found = [difference for source, text in texts for difference in side_by_side.differences(source, text)]
     return found + side_by_side.stats_differences()
+
+
+SLICES = 8  # per file: the work goes out as (file, slice) pairs, and the suite compares one slice of each file
+DATATROVE_DEFAULTS = {"c4_quality": {"filter_no_terminal_punct": True}}
+
+
+def real_document_jobs(data_dir: Path, slices: range) -> list[tuple[str, str, int, bool]]:
+    """(data folder, file, slice, with datatrove's C4 defaults) for each real file of ``data_dir``: every file with
+    FineWeb's settings, and the C4 sample a second time with datatrove's defaults."""
+    from support.real_documents import real_documents
+
+    files = sorted({document.source.split(":")[0] for document in real_documents(data_dir)
+                    if "weborganizer" not in document.source} | {"classification/weborganizer"})
+    jobs = [(str(data_dir), only, index, False) for only in files for index in slices]
+    return jobs + [(str(data_dir), "olmo_c4/c4-sample", index, True) for index in slices]
+
+
+def slice_differences(job: tuple[str, str, int, bool]) -> tuple[int, list[str]]:
+    """How many documents one (file, slice) job compared, and the differences found."""
+    from support.real_documents import real_documents
+
+    data_dir, only, index, datatrove_defaults = job
+    documents = islice(real_documents(Path(data_dir), only), index, None, SLICES)
+    texts = [(document.source, document.text) for document in documents]
+    config = CurationConfig.from_overrides(DATATROVE_DEFAULTS) if datatrove_defaults else None
+    return len(texts), all_differences(texts, config)
+
+
+def compare_real_documents(data_dir: Path, slices: range, processes: int = 2) -> tuple[int, list[str]]:
+    """Every document of the given slices of every real file through both filter stacks, in ``processes`` spawned
+    processes (not forked: a pytest-xdist worker has threads of its own, and a child forked from it can inherit a
+    lock held by one of them and hang). Returns the number compared and every difference."""
+    jobs = real_document_jobs(data_dir, slices)
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        results = pool.map(slice_differences, jobs, chunksize=1)
+    return sum(count for count, _ in results), [difference for _, found in results for difference in found]
