@@ -10,13 +10,12 @@ from dagster import Definitions, EnvVar, load_asset_checks_from_modules, load_as
 from pydantic import ValidationError
 
 from assets import crawl, curation, decontamination, proxy, quality, synthetic
-from assets.curation_sensors import deduped_job, deduped_sensor
-from assets.jobs import crawl_job
-from assets.quality_sensors import categories_job, quality_job, quality_model_job, quality_sensor
-from assets.proxy_sensors import contamination_job, leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
+from assets.curation_sensors import deduped_sensor
+from assets.proxy_sensors import contamination_sensor, leaderboard_sensor, mix_sensor, training_sensor
+from assets.quality_sensors import categories_sensor, quality_model_sensor, quality_sensor
 from assets.sensors import crawl_sensor
 from assets.staleness import STALENESS_CHECKS, staleness_job, staleness_schedule
-from assets.synthetic_sensors import recipe_sensor, synthetic_job, synthetic_sensor
+from assets.synthetic_sensors import recipe_sensor, synthetic_sensor
 from factory import settings
 from factory.mixing import MixRecipeError
 from factory.mixing.bounds import mix_bound_problems
@@ -33,6 +32,10 @@ from resources.synthetic import SyntheticSettingsResource
 from resources.trainer import MixRecipesResource, TrainerResource
 
 log = logging.getLogger(__name__)
+# Every sensor, in the order the factory's data flows: `make demo` ticks them in this order, each until it requests
+# nothing more (assets/demo.py), so the main job is exactly what the daemon's sensors would do.
+SENSORS = [categories_sensor, crawl_sensor, deduped_sensor, quality_model_sensor, quality_sensor, recipe_sensor,
+           synthetic_sensor, contamination_sensor, mix_sensor, training_sensor, leaderboard_sensor]
 RESOURCE_TYPES = {
     "store": StoreResource, "crawl": CrawlResource, "curation_settings": CurationResource, "executor": ExecutorResource,
     "generator": GeneratorResource, "synthetic_settings": SyntheticSettingsResource, "mix_recipes": MixRecipesResource,
@@ -126,9 +129,9 @@ def _problem(resource_type: type, problem: dict) -> str:
 defs = Definitions(
     assets=load_assets_from_modules([crawl, curation, quality, synthetic, decontamination, proxy]),
     asset_checks=[*load_asset_checks_from_modules([proxy]), *STALENESS_CHECKS],
-    jobs=[categories_job, crawl_job, deduped_job, quality_model_job, quality_job, synthetic_job, contamination_job, mix_job, proxy_job, leaderboard_job,
-          staleness_job],
+    # Every job a sensor requests (no second list), and the staleness checks' job.
+    jobs=[*{job.name: job for sensor in SENSORS if sensor.targets for job in sensor.jobs}.values(), staleness_job],
     schedules=[staleness_schedule],
-    sensors=[crawl_sensor, deduped_sensor, quality_sensor, recipe_sensor, synthetic_sensor, mix_sensor, training_sensor],
+    sensors=SENSORS,
     resources=build_resources(),
 )

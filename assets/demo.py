@@ -1,4 +1,6 @@
-"""The README's main job, in process: each sensor ticks as the daemon would, then its runs execute.
+"""The README's main job, in process: each sensor of the Definitions ticks as the daemon would, in the order data
+flows (``assets.definitions.SENSORS``), and its runs execute, until it requests nothing more. There is no list of
+stages: a step no sensor requests is not part of the main job.
 
 The demo builds nothing of its own: its resources are the Definitions' (from `factory.yaml`), each
 sensor starts from the cursor the instance keeps for it and stores the one it returns, and each
@@ -12,7 +14,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from dagster import DagsterInstance, Definitions, RunRequest, SensorDefinition, build_sensor_context
@@ -66,10 +67,10 @@ class DemoContext:
         return self.defs.resources[key]
 
 
-Stage = Callable[[DemoContext], None]
 # Dagster's console logger at INFO: asset logs and failures, not every engine event.
 QUIET_RUN_CONFIG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 MAX_CAUSES = 20  # how deep an error's cause chain is followed (it may loop)
+MAX_TICKS = 4  # a sensor's ticks in one stage: one that requests, one that finds everything current
 
 
 def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None):
@@ -135,98 +136,46 @@ def _evaluate(resources: dict, instance: DagsterInstance, cursors: SensorCursors
     return sensor(context)
 
 
-def run_sensor(ctx: DemoContext, sensor: SensorDefinition, job_name: str) -> None:
-    """A sensor's tick and its runs, tagged like the daemon's so that it never requests them again."""
-    requests, cursor = tick(ctx, sensor)
-    for request in requests:
-        tags = {**request.tags, SENSOR_NAME_TAG: sensor.name, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})}
-        run_job(ctx, request.job_name or job_name, request.partition_key, tags=tags)
-    ctx.cursors.set(sensor.name, cursor)
+def run_sensor(ctx: DemoContext, sensor: SensorDefinition) -> None:
+    """Tick ``sensor`` and run what it requests, tagged like the daemon's runs, until it requests nothing more (a
+    step waiting for another of the same sensor's runs is requested on the next tick). A sensor still requesting
+    after ``MAX_TICKS`` ticks asks for what its runs did not make: that is a bug, and the demo stops on it."""
+    for _ in range(MAX_TICKS):
+        requests, cursor = tick(ctx, sensor)
+        for request in requests:
+            tags = {**request.tags, SENSOR_NAME_TAG: sensor.name, **({RUN_KEY_TAG: request.run_key} if request.run_key else {})}
+            run_job(ctx, request.job_name or sensor.job_name, request.partition_key, tags=tags)
+        ctx.cursors.set(sensor.name, cursor)
+        if not requests:
+            return
+    raise DemoStepError(f"{sensor.name} still requests runs after {MAX_TICKS} ticks: "
+                        f"{', '.join(str(r.partition_key or r.job_name) for r in requests)}")
 
 
-def categories_stage(ctx: DemoContext) -> None:
-    """The category classifier, which `filtered` and `synthetic` tag every document with."""
-    run_job(ctx, "categories_job", None)
+def stage_name(sensor: SensorDefinition) -> str:
+    return sensor.name.removesuffix("_sensor")
 
 
-def quality_stage(ctx: DemoContext) -> None:
-    """Annotations -> quality classifier, then each dump's scores and its edu_filtered part (the quality sensor)."""
-    from assets.quality_sensors import quality_sensor
-
-    run_job(ctx, "quality_model_job", None)
-    run_sensor(ctx, quality_sensor, "quality_job")
-
-
-def crawl_stage(ctx: DemoContext) -> None:
-    """New dumps become partitions; each new chunk's run indexes and curates it (raw_crawl, filtered)."""
-    from assets.sensors import crawl_sensor
-
-    run_sensor(ctx, crawl_sensor, "crawl_job")
-
-
-def curation_stage(ctx: DemoContext) -> None:
-    """One dedup run per dump whose chunks all have new `filtered` versions."""
-    from assets.curation_sensors import deduped_sensor
-
-    run_sensor(ctx, deduped_sensor, "deduped_job")
-
-
-def synthetic_stage(ctx: DemoContext) -> None:
-    """Recipe partitions from the recipe files, then the configured recipes on the configured dumps, with vLLM."""
-    from assets.synthetic_sensors import recipe_sensor, synthetic_sensor
-    from resources.generator import close_engines
-
-    tick(ctx, recipe_sensor)
-    try:
-        run_sensor(ctx, synthetic_sensor, "synthetic_job")
-    finally:
-        close_engines()
-
-
-def contamination_stage(ctx: DemoContext) -> None:
-    """The contamination index every mix is checked against."""
-    run_job(ctx, "contamination_job", None)
-
-
-def mix_stage(ctx: DemoContext) -> None:
-    """Mix partitions from the recipe files; one `mixed` run per buildable mix."""
-    from assets.proxy_sensors import mix_sensor
-
-    run_sensor(ctx, mix_sensor, "mix_job")
-
-
-def proxy_stage(ctx: DemoContext) -> None:
-    """One proxy_model + proxy_eval run per new mix version."""
-    from assets.proxy_sensors import training_sensor
-
-    run_sensor(ctx, training_sensor, "proxy_job")
-
-
-def leaderboard_stage(ctx: DemoContext) -> None:
-    """The leaderboard and its promotion check; the check failing (nothing promoted) is a result, not an error."""
-    run_job(ctx, "leaderboard_job", None)
-    store = ctx.resource("store").get()
-    ctx.report.leaderboard = store.require_current("leaderboard", None).stats
-
-
-STAGES: list[tuple[str, Stage]] = [("categories", categories_stage), ("crawl", crawl_stage), ("curation", curation_stage),
-                                   ("quality", quality_stage), ("synthetic", synthetic_stage),
-                                   ("contamination", contamination_stage), ("mix", mix_stage),
-                                   ("proxy", proxy_stage), ("leaderboard", leaderboard_stage)]
-
-
-def run_demo(stages: list[tuple[str, Stage]] | None = None) -> DemoReport:
+def run_demo(sensors: list[SensorDefinition] | None = None) -> DemoReport:
+    """Each of the Definitions' sensors in turn (or ``sensors``), as the daemon would tick them, with their runs in
+    process; one stage per sensor. vLLM engines a stage loaded are closed after it."""
     settings.set_offline_defaults()
     ensure_dagster_home()
-    from assets.definitions import defs
+    from assets.definitions import SENSORS, defs
+    from resources.generator import close_engines
 
     instance = DagsterInstance.get()
     with sensor_cursors(instance) as cursors:
         ctx = DemoContext(defs, instance, cursors)
-        for name, stage in stages or STAGES:
+        for sensor in sensors or SENSORS:
             started = time.time()
-            log.info("stage %s ...", name)
-            stage(ctx)
-            ctx.report.stages.append((name, time.time() - started))
-            log.info("stage %s done in %.1f s", name, time.time() - started)
+            log.info("stage %s ...", stage_name(sensor))
+            try:
+                run_sensor(ctx, sensor)
+            finally:
+                close_engines()
+            ctx.report.stages.append((stage_name(sensor), time.time() - started))
+            log.info("stage %s done in %.1f s", stage_name(sensor), time.time() - started)
+        if (leaderboard := ctx.resource("store").get().current("leaderboard", None)) is not None:
+            ctx.report.leaderboard = leaderboard.stats
     return ctx.report

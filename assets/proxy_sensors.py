@@ -18,6 +18,7 @@ from dagster import (
 from assets.partitions import mixes
 from assets.planner import PLANNER_RESOURCES, UNPLANNABLE, WAITING, Planner
 from assets.requests import outdated, request_for, skip
+from assets.unpartitioned import unpartitioned_step
 
 GPU_TAGS = {"factory/pool": "gpu"}
 
@@ -25,32 +26,29 @@ mix_job = define_asset_job(
     "mix_job", selection=AssetSelection.assets("mixed"),
     description="Sample, shuffle and tokenize one mix into training shards.",
 )
-contamination_job = define_asset_job(
-    "contamination_job", selection=AssetSelection.assets("contamination_index"),
-    description="Index the n-grams of every benchmark item and held-out document that no mix may hold.",
+contamination_job, contamination_sensor = unpartitioned_step(
+    "contamination", ["contamination_index"],
+    "Index the n-grams of every benchmark item and held-out document that no mix may hold.",
 )
 proxy_job = define_asset_job(
     "proxy_job", selection=AssetSelection.assets("proxy_model", "proxy_eval"),
     description="Train a proxy model on one mix and evaluate it (GPU pool).",
 )
-leaderboard_job = define_asset_job(
-    "leaderboard_job", selection=AssetSelection.assets("leaderboard"),
-    description="Compare every mix's current evaluation, with stderr and lineage.",
+leaderboard_job, leaderboard_sensor = unpartitioned_step(
+    "leaderboard", ["leaderboard"], "Compare every mix's current evaluation, with stderr and lineage.",
 )
 
 
-@sensor(jobs=[mix_job, contamination_job], minimum_interval_seconds=300, default_status=DefaultSensorStatus.STOPPED,
+@sensor(job=mix_job, minimum_interval_seconds=300, default_status=DefaultSensorStatus.STOPPED,
         required_resource_keys=PLANNER_RESOURCES)
 def mix_sensor(context: SensorEvaluationContext, **resources):
     """Adds a `mixes` partition per recipe file; one `mixed` run per mix whose version would change (recipe content,
-    source versions, tokenizer, held-out set, contamination index, code); the contamination index first when its
-    version would change (a benchmark file or an n-gram setting), the mixes waiting for it."""
+    source versions, tokenizer, held-out set, contamination index, code); while the contamination index is outdated
+    (the contamination sensor requests it), every mix waits for it."""
     planner = Planner.from_context(context)
     recipes = context.resources.mix_recipes.load()  # a malformed recipe file fails the evaluation with its message
     new = sorted(set(recipes) - set(context.instance.get_dynamic_partitions(mixes.name)))
     requests, waiting = [], []
-    if index := outdated(planner, ["contamination_index"], None):
-        requests.append(request_for(index, None, {}, job_name=contamination_job.name))
     for name in sorted(recipes):
         status = planner.status("mixed", name)
         if status.state in (UNPLANNABLE, WAITING):  # sources not built or not current yet: ask again later

@@ -11,17 +11,18 @@ from dagster import AssetSelection, DefaultSensorStatus, SensorEvaluationContext
 from assets.partitions import dumps
 from assets.planner import PLANNER_RESOURCES, Planner
 from assets.requests import outdated, request_for, skip
+from assets.unpartitioned import unpartitioned_step
 from factory.documents import dump_partition
 from factory.quality.classifier_step import ASSET as QUALITY_CLASSIFIER
 from factory.store.partitions import partition_label
 
-categories_job = define_asset_job(
-    "categories_job", selection=AssetSelection.assets("category_classifier"),
-    description="Train the document-category classifier on the labelled WebOrganizer pages.",
+categories_job, categories_sensor = unpartitioned_step(
+    "categories", ["category_classifier"],
+    "Train the document-category classifier on the labelled WebOrganizer pages.",
 )
-quality_model_job = define_asset_job(
-    "quality_model_job", selection=AssetSelection.assets("quality_annotations", "quality_classifier"),
-    description="Grade a sample of documents (LLM or labelled set) and train the educational-value classifier.",
+quality_model_job, quality_model_sensor = unpartitioned_step(
+    "quality_model", ["quality_annotations", "quality_classifier"],
+    "Grade a sample of documents (LLM or labelled set) and train the educational-value classifier.",
 )
 quality_job = define_asset_job(
     "quality_job", selection=AssetSelection.assets("quality_scores", "edu_filtered"),

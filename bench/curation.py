@@ -156,11 +156,11 @@ def run_plain(work: Path, crawl: Path, workers: int, tasks: int) -> dict:
 
 def category_model(work: Path) -> str:
     """The default category classifier's folder, as `filtered` tags with it (trained once, then from the cache)."""
-    from factory.categories.step import category_classifier, model_uri
+    from factory.categories.step import build_category_classifier, model_uri
     from factory.store import Store
 
     store = Store(str(work / "category-store"))
-    return model_uri(store, category_classifier(store))
+    return model_uri(store, build_category_classifier(store).manifest)
 
 
 def run_in_subprocess(kind: str, work: Path, crawl: Path) -> dict:

@@ -150,7 +150,7 @@ def first_then_noop(template: Path, store_root: Path, crawl: Path, partition) ->
 def rematerialization(work: Path, repeats: int) -> dict:
     from assets.partitions import CrawlPartition
     from factory import settings
-    from factory.categories.step import category_classifier
+    from factory.categories.step import build_category_classifier
     from factory.crawl.sources import chunk_key, chunk_of
     from factory.store import Store
 
@@ -159,7 +159,7 @@ def rematerialization(work: Path, repeats: int) -> dict:
     assert len(chunks) == 1, f"the crawl files fall in chunks {chunks}: pick files of one chunk"
     partition = CrawlPartition(DUMP, chunks.pop()).dagster_key
     template = work / "store-with-classifier"
-    category_classifier(Store(str(template)))  # untimed: from the machine's cache, or trained once
+    build_category_classifier(Store(str(template)))  # untimed: from the machine's cache, or trained once
     # A first round pays this process's imports and model loads once; the repeats then measure warm runs.
     cold_first, cold_noop, _ = first_then_noop(template, work / "store-cold", crawl, partition)
     runs = [first_then_noop(template, work / f"store-{repeat}", crawl, partition) for repeat in range(repeats)]

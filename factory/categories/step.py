@@ -3,8 +3,8 @@ evaluated on the pages it did not train on, and stored as a version every taggin
 
 ``filtered``, ``synthetic`` (and, through their documents, ``deduped``, ``edu_filtered`` and ``mixed``) tag
 with the *current* version, read from the store by their tasks, so a new classifier makes new versions of
-them and ``factory lineage`` names the classifier behind any category count. A step that finds no version
-trains one with the default settings first.
+them and ``factory lineage`` names the classifier behind any category count. It is an input like any other: a
+step that finds no version fails, naming it; it never trains one behind the orchestrator's back.
 
 Training is deterministic (one thread, fixed seed), so the trained files are also kept in the machine's
 cache by version: a second store (every test's) copies them instead of training again.
@@ -88,14 +88,6 @@ def _pages(config: CategoryConfig) -> Path:
         raise FileNotFoundError(f"category classifier: labelled pages {pages} not found; point labelled_data in "
                                 "factory.yaml (or FACTORY_LABELLED_DATA) at the folder holding weborganizer/")
     return pages
-
-
-def category_classifier(store: Store) -> Manifest:
-    """The current classifier version; trained with the default settings when the store has none yet."""
-    if (current := store.current(ASSET, None)) is not None:
-        return current
-    log.info("no %s version in %s: training one with the default settings", ASSET, store.root_uri)
-    return build_category_classifier(store).manifest
 
 
 def model_uri(store: Store, manifest: Manifest) -> str:

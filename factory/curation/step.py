@@ -23,7 +23,7 @@ import logging
 import time
 
 from factory.categories.step import ASSET as CATEGORY_CLASSIFIER
-from factory.categories.step import category_classifier, model_uri
+from factory.categories.step import model_uri
 from factory.crawl.gzip_members import UnreadableCrawlFile
 from factory.crawl.index import ASSET as RAW_CRAWL
 from factory.crawl.records import iter_records
@@ -68,9 +68,8 @@ def filter_chunk(
     """``filters``: the Gopher/C4/FineWeb implementation, "fast" or "datatrove". Operational, like the
     executor: both make the same decisions, so it is recorded in the manifest but not in the version."""
     executor = executor or ExecutorSpec()
-    categories = category_classifier(store)
     plan = plan_chunk(store, dump, chunk, config)
-    raw = plan.inputs[0]
+    raw, categories = plan.inputs
     what = f"filtered[{dump}/{chunk}]"
     files, records = crawl_inputs(store, raw, what)
 

@@ -28,7 +28,6 @@ from factory.generation.backend import GenerationRequest, Generator, GeneratorCo
 from factory.generation.checks import REASONS, OutputChecks, check_output
 from factory.categories.rows import tag_rows
 from factory.categories.step import ASSET as CATEGORY_CLASSIFIER
-from factory.categories.step import category_classifier
 from factory.generation.diversity import diversity_metrics
 from factory.generation.recipes import Recipe
 from factory.generation.rows import REJECTED_SCHEMA, SYNTHETIC_SCHEMA, output_row
@@ -191,8 +190,7 @@ def plan_partition(store: Store, dump: str, recipe: Recipe, config: SyntheticCon
 
 def _writer(store: Store, generator: Generator, dump: str, recipe: Recipe, config: SyntheticConfig, run_id: str | None,
             workers: int):
-    """The partition's writer, its source, sampling and lineage (after the category classifier exists)."""
-    category_classifier(store)
+    """The partition's writer, its source, sampling and lineage."""
     plan = plan_partition(store, dump, recipe, config, generator.config, generator)
     writer = plan.writer(store, run_id=run_id, operational={
         "model_path": generator.model, "concurrency": generator.config.concurrency,

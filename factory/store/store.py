@@ -117,10 +117,8 @@ class Store:
     def require_current(self, asset: str, partition: Partition) -> Manifest:
         manifest = self.current(asset, partition)
         if manifest is None:
-            raise VersionNotFoundError(
-                f"no committed version of {asset}[{partition_label(partition)}] in {self.root_uri}: "
-                f"materialize {asset} for that partition first"
-            )
+            what, which = (asset, "") if partition is None else (f"{asset}[{partition_label(partition)}]", " for that partition")
+            raise VersionNotFoundError(f"no committed version of {what} in {self.root_uri}: materialize {asset}{which} first")
         return manifest
 
     def partitions(self, asset: str) -> list[str]:

@@ -135,7 +135,9 @@ def test_lineage_rejects_escaping_partitions(tmp_path, bad):
 
 def test_demo_crawl_stage_lands_in_s3(web_data, s3_endpoint, s3_bucket, monkeypatch):
     from assets.definitions import defs
-    from assets.demo import DemoContext, crawl_stage
+    from assets.demo import DemoContext, run_sensor
+    from assets.quality_sensors import categories_sensor
+    from assets.sensors import crawl_sensor
     from dagster import instance_for_test
 
     from assets.sensor_cursors import sensor_cursors
@@ -145,9 +147,10 @@ def test_demo_crawl_stage_lands_in_s3(web_data, s3_endpoint, s3_bucket, monkeypa
     monkeypatch.setenv("FACTORY_CRAWL", str(web_data / "whirlwind"))
     with instance_for_test() as instance, sensor_cursors(instance) as cursors:
         ctx = DemoContext(defs, instance, cursors)
-        crawl_stage(ctx)
+        run_sensor(ctx, categories_sensor)  # filtered tags with the category classifier: an input
+        run_sensor(ctx, crawl_sensor)
     # The crawl job materializes every (dump, chunk) asset: the raw index and the filtered text.
-    assert sorted(row[0] for row in ctx.report.rows) == ["filtered", "filtered", "raw_crawl", "raw_crawl"]
+    assert sorted(row[0] for row in ctx.report.rows) == ["category_classifier", "filtered", "filtered", "raw_crawl", "raw_crawl"]
     store = Store(f"s3://{s3_bucket}/factory")
     chunks = sorted(chunk_key(chunk_of(name, settings.chunk_count())) for name in ["whirlwind.warc.gz", "whirlwind.warc.wet.gz"])
     assert store.partitions("raw_crawl") == [f"dump=whirlwind/chunk={chunk}" for chunk in chunks]

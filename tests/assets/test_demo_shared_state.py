@@ -41,8 +41,10 @@ def _python(script: str, env: dict, timeout: int = 300) -> subprocess.CompletedP
 
 def test_a_partition_the_demo_made_is_a_no_op_from_the_cli_and_the_sensor(demo_env):
     demo = _python("""
-        from assets.demo import crawl_stage, run_demo
-        report = run_demo([("crawl", crawl_stage)])
+        from assets.demo import run_demo
+        from assets.quality_sensors import categories_sensor
+        from assets.sensors import crawl_sensor
+        report = run_demo([categories_sensor, crawl_sensor])
         print("ROWS", [row[:4] for row in report.rows])
     """, demo_env)
     assert demo.returncode == 0, demo.stderr[-3000:]

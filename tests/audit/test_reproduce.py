@@ -20,6 +20,7 @@ from factory.mixing.step import build_mix
 from factory.store import Store
 from factory.store.versioning import content_hash
 from mixing.helpers import c4_texts, write_documents
+from support.categories import classifier_in
 from support.contamination import index_in
 
 DUMP, CHUNK = "c4", "000"
@@ -37,6 +38,7 @@ def chain_root(web_data: Path, tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("chain") / "store"
     store = Store(str(root))
     index_chunk(store, parse_source(str(crawl)), DUMP, CHUNK, 1)
+    classifier_in(store)
     filter_chunk(store, DUMP, CHUNK, CurationConfig.from_overrides({"max_documents_per_file": 60}))
     dedup_dump(store, DUMP, [CHUNK], DedupConfig())
     recipe = MixRecipe.from_dict({"name": "c4-mix", "total_tokens": 8_000, "max_repeats": 4, "seed": 3,

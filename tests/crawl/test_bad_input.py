@@ -27,6 +27,7 @@ from factory.crawl.records import BadRecord, RawRecord, iter_records
 from factory.crawl.sources import LISTING
 from factory.curation import FILTER_ORDER, CurationConfig, ExecutorSpec, filter_chunk
 from factory.store import Store
+from support.categories import classifier_in
 
 WGET = "dolma/sample-0000.warc.gz"  # 22 HTML responses, one gzip member per record
 CC = "resiliparse/warcfile.warc.gz"  # Common Crawl: a cp1251 page declared as such, a UTF-8 Chinese page
@@ -208,6 +209,7 @@ def test_filtered_completes_processes_every_good_record_and_counts_every_bad_one
     crawl = next(iter(bad_files.values()))[0].parent.parent
     store = Store(str(tmp_path / "store"))
     raw = index_chunk(store, parse_source(str(crawl)), "bad", "000", 1).manifest
+    classifier_in(store)
     expected_bad = sum((e["bad"] for _, e in bad_files.values()), Counter())
     expected_good = sum(e["good"] for _, e in bad_files.values())
     assert raw.counts["records"] == expected_good and raw.counts["bad_records"] == sum(expected_bad.values())
@@ -247,6 +249,7 @@ def test_an_unreadable_file_fails_only_its_partition_naming_the_file(web_data, t
     store, source = Store(str(tmp_path / "store")), parse_source(str(crawl), index_mode=mode)
 
     raw = index_chunk(store, source, "junk", "000", 1).manifest  # the index completes, and says what it found
+    classifier_in(store)
     if mode == "full":
         assert raw.counts["unreadable_files"] == 1
         assert "random.warc.gz: not a gzip file" in raw.stats["unreadable_files"][0]

@@ -10,6 +10,7 @@ import pytest
 from factory.crawl import parse_source
 from factory.crawl.index import index_chunk
 from factory.curation import CurationConfig, ExecutorSpec, filter_chunk
+from support.categories import classifier_in
 
 DUMPS = {
     "cc": ["resiliparse/warcfile.warc.gz"],  # real CC-MAIN-2020-34 excerpt: non-English spam
@@ -35,6 +36,7 @@ def curate():
 
     def run(store, crawl_dir: Path, dump: str, config: CurationConfig | None = None, executor: ExecutorSpec | None = None):
         index_chunk(store, parse_source(str(crawl_dir)), dump, "000", 1)
+        classifier_in(store)
         return filter_chunk(store, dump, "000", config or CurationConfig(), executor or ExecutorSpec())
 
     return run

@@ -7,6 +7,7 @@ from factory.crawl import parse_source
 from factory.crawl.index import index_chunk
 from factory.curation import CurationConfig, filter_chunk
 from factory.store import Store
+from support.categories import classifier_in
 
 DUMP = "wget"  # 37 English pages fetched by wget: most filters remove some
 
@@ -14,6 +15,7 @@ DUMP = "wget"  # 37 English pages fetched by wget: most filters remove some
 def _filtered(root, crawl_dir, filters: str):
     store = Store(str(root))
     index_chunk(store, parse_source(str(crawl_dir)), DUMP, "000", 1)
+    classifier_in(store)
     return store, filter_chunk(store, DUMP, "000", CurationConfig(), filters=filters).manifest
 
 

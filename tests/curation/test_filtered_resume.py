@@ -14,6 +14,7 @@ from factory.crawl.gzip_members import UnreadableCrawlFile
 from factory.crawl.index import index_chunk
 from factory.curation import CurationConfig, ExecutorSpec, filter_chunk
 from factory.store import Store
+from support.categories import classifier_in
 
 FILES = {  # the name orders the files, and so the tasks: task 2 reads c_
     "a_wget.warc.gz": "dolma/sample-0000.warc.gz",
@@ -38,6 +39,7 @@ def committed_files(store: Store, manifest_dir: str) -> dict[str, float]:
 def test_rerun_after_a_failed_task_runs_only_the_remaining_tasks(crawl: Path, tmp_path: Path, web_data: Path):
     store = Store(str(tmp_path / "store"))
     index_chunk(store, parse_source(str(crawl)), "resume", "000", 1)
+    classifier_in(store)
     broken = crawl / "resume" / "c_c4.jsonl.gz"
     good, stat = broken.read_bytes(), broken.stat()
     broken.write_bytes(b"<html>an error page saved in place of the dump</html>")  # unreadable: task 2 fails
@@ -61,6 +63,7 @@ def test_rerun_after_a_failed_task_runs_only_the_remaining_tasks(crawl: Path, tm
 
     fresh_store = Store(str(tmp_path / "fresh"))
     index_chunk(fresh_store, parse_source(str(crawl)), "resume", "000", 1)
+    classifier_in(fresh_store)
     fresh = filter_chunk(fresh_store, "resume", "000", CurationConfig(), ExecutorSpec(workers=2))
     assert fresh.manifest.version == resumed.manifest.version
     assert fresh.manifest.content_hash == resumed.manifest.content_hash

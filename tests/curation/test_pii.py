@@ -15,6 +15,7 @@ from factory.crawl.index import index_chunk
 from factory.curation import CurationConfig, ExecutorSpec, filter_chunk
 from factory.curation.pii import CountingPIIFormatter
 from factory.store import Store
+from support.categories import classifier_in
 
 C4_SAMPLE = "olmo_c4/c4-sample.00000-of-00001.json.gz"
 DOLMA_CC = "dolma/CC-MAIN-20190717121559-20190717143559-00140.jsonl.gz"
@@ -115,6 +116,7 @@ def test_filtered_replaces_the_emails_of_kept_pages_and_counts_them(email_pages,
     emails = {email for p in email_pages for email in EMAIL.findall(p["text"])}
     store = Store(str(tmp_path / "store"))
     index_chunk(store, parse_source(str(tmp_path / "crawl")), "emails", "000", 1)
+    classifier_in(store)
 
     manifest = filter_chunk(store, "emails", "000", CurationConfig(), ExecutorSpec()).manifest
     kept = store.read_table(manifest, "documents").column("text").to_pylist()

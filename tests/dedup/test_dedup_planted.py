@@ -13,6 +13,7 @@ from factory.crawl.index import index_chunk
 from factory.curation import FILTER_ORDER, CurationConfig, filter_chunk
 from factory.dedup import DedupConfig, dedup_dump
 from factory.store import Store
+from support.categories import classifier_in
 from support.planted import jaccard, merged_pairs, plant_pairs
 
 # Filters off (extraction is a pass-through for JSONL): this tests dedup, not the quality filters.
@@ -37,6 +38,7 @@ def write_dump(root: Path, dump: str, files: dict[str, list[tuple[str, str]]]) -
 
 def materialize_dump(store: Store, crawl: Path, dump: str, config: DedupConfig | None = None):
     source = parse_source(str(crawl))
+    classifier_in(store)
     for chunk in CHUNKS:
         index_chunk(store, source, dump, chunk, len(CHUNKS))
         filter_chunk(store, dump, chunk, NO_FILTERS)

@@ -20,7 +20,6 @@ from factory.store import Store
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 REPO = Path(__file__).resolve().parents[2]
-SENSORS = ("crawl_sensor", "deduped_sensor", "quality_sensor", "synthetic_sensor", "mix_sensor", "training_sensor")
 # One process evaluates every settings file in turn (the settings are read again for each): loading the code
 # location once keeps the test to seconds.
 SCRIPT = """
@@ -63,6 +62,8 @@ def reports(shipped_demo, tmp_path_factory) -> dict[str, dict]:
         "shipped": _settings(tmp, "shipped", lambda settings: None),
         "curation": _settings(tmp, "curation", _resource("curation_settings", max_documents_per_file=1999)),
         "quality": _settings(tmp, "quality", _resource("quality_settings", threshold=2.5)),
+        "quality_model": _settings(tmp, "quality_model", _resource("quality_settings", heldout_fraction=0.25)),
+        "categories": _settings(tmp, "categories", _resource("category_settings", heldout_fraction=0.25)),
         "synthetic": _settings(tmp, "synthetic", _resource("synthetic_settings", max_documents=11)),
         "mix": _settings(tmp, "mix", _resource("mix_recipes", folder=str(mixes))),
         "trainer": _settings(tmp, "trainer", _resource("trainer", train_tokens=290000)),
@@ -106,6 +107,23 @@ def test_the_quality_threshold_requests_the_scored_dumps_only(reports, shipped_d
     assert {s["asset"] for s in reports["quality"]["stale"] if s["state"] == "outdated"} == {"edu_filtered"}
 
 
+def test_the_category_classifier_is_requested_alone_and_every_tagging_step_waits(reports, shipped_demo):
+    assert _requested(reports["categories"]) == {"categories_sensor": {"categories_job"}}
+    stale = {(s["asset"], s["partition"], s["state"]) for s in reports["categories"]["stale"]}
+    assert ("category_classifier", "all", "outdated") in stale
+    store = _store(shipped_demo)
+    for asset in ("filtered", "synthetic"):  # both tag every document with the classifier's version
+        assert {p for a, p, state in stale if a == asset and state == "waiting"} == set(store.partitions(asset)), asset
+
+
+def test_the_classifier_holdout_requests_the_quality_model_and_the_scores_wait(reports, shipped_demo):
+    assert _requested(reports["quality_model"]) == {"quality_model_sensor": {"quality_model_job"}}
+    stale = {(s["asset"], s["partition"], s["state"]) for s in reports["quality_model"]["stale"]}
+    assert ("quality_classifier", "all", "outdated") in stale and not any(a == "quality_annotations" for a, _, _ in stale)
+    scored = set(_store(shipped_demo).partitions("quality_scores"))
+    assert {p for a, p, state in stale if a == "quality_scores" and state == "waiting"} == scored
+
+
 def test_synthetic_max_documents_requests_the_synthetic_partitions_and_their_mixes_wait(reports, shipped_demo):
     made = {str(synthetic_key(keys["dump"], keys["recipe"])) for keys in _labels(_store(shipped_demo), "synthetic")}
     assert _requested(reports["synthetic"]) == {"synthetic_sensor": made}
@@ -127,7 +145,7 @@ def test_the_trainer_requests_every_trained_mix_and_the_leaderboard_waits(report
 
 
 def test_the_ngram_size_requests_the_contamination_index_and_every_mix_waits(reports, shipped_demo):
-    assert _requested(reports["decontamination"]) == {"mix_sensor": {"contamination_job"}}
+    assert _requested(reports["decontamination"]) == {"contamination_sensor": {"contamination_job"}}
     stale = {(s["asset"], s["partition"], s["state"]) for s in reports["decontamination"]["stale"]}
     assert ("contamination_index", "all", "outdated") in stale
     assert {p for a, p, state in stale if a == "mixed" and state == "waiting"} == set(_store(shipped_demo).partitions("mixed"))

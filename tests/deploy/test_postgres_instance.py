@@ -12,7 +12,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 def test_crawl_and_curation_runs_are_recorded_in_postgres(postgres, tmp_path, web_data, monkeypatch):
     from assets.definitions import defs
-    from assets.demo import DemoContext, crawl_stage, curation_stage
+    from assets.curation_sensors import deduped_sensor
+    from assets.demo import DemoContext, run_sensor
+    from assets.quality_sensors import categories_sensor
+    from assets.sensors import crawl_sensor
     from assets.sensor_cursors import sensor_cursors
 
     for name, value in postgres.items():
@@ -34,12 +37,12 @@ def test_crawl_and_curation_runs_are_recorded_in_postgres(postgres, tmp_path, we
     assert type(instance.event_log_storage).__name__ == "PostgresEventLogStorage"
     with sensor_cursors(instance) as cursors:  # the sensors' cursors, kept in Postgres like the daemon's
         ctx = DemoContext(defs, instance, cursors)
-        crawl_stage(ctx)
-        curation_stage(ctx)
+        for sensor in (categories_sensor, crawl_sensor, deduped_sensor):  # the demo's first stages
+            run_sensor(ctx, sensor)
         assert cursors.get("crawl_sensor")  # the crawl's discovery; the other sensors request by version, with no cursor
 
     runs = instance.get_runs()
-    assert {run.job_name for run in runs} >= {"crawl_job", "deduped_job"}
+    assert {run.job_name for run in runs} >= {"categories_job", "crawl_job", "deduped_job"}
     assert all(run.status == DagsterRunStatus.SUCCESS for run in runs)
     assert instance.get_dynamic_partitions("dumps") == ["wget"]
     deduped = instance.get_latest_materialization_event(AssetKey("deduped"))

@@ -16,7 +16,15 @@ pytestmark = pytest.mark.slow
 
 def _definitions(store_root: str, recipes: str):
     from assets import decontamination, proxy
-    from assets.proxy_sensors import contamination_job, leaderboard_job, mix_job, mix_sensor, proxy_job, training_sensor
+    from assets.proxy_sensors import (
+        contamination_job,
+        contamination_sensor,
+        leaderboard_job,
+        mix_job,
+        mix_sensor,
+        proxy_job,
+        training_sensor,
+    )
     from resources import StoreResource
     from resources.decisions import DecisionsResource
     from resources.evaluator import EvaluatorResource
@@ -36,9 +44,9 @@ def _definitions(store_root: str, recipes: str):
         assets=[decontamination.contamination_index, proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
         asset_checks=[proxy.candidate_beats_baseline, proxy.heldout_not_in_mix],
         jobs=[contamination_job, mix_job, proxy_job, leaderboard_job],
-        sensors=[mix_sensor, training_sensor], resources=resources,
+        sensors=[contamination_sensor, mix_sensor, training_sensor], resources=resources,
     )
-    return defs, resources, mix_sensor, training_sensor
+    return defs, resources, contamination_sensor, mix_sensor, training_sensor
 
 
 def plant_piqa_item(shared_data, page: str) -> tuple[str, str]:
@@ -67,16 +75,19 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     # The same recipe under another name: the same documents, tokens and seeds, so the same proxies.
     write_recipe(recipes, "web-copy", "role: candidate\nbaseline: web\ntotal_tokens: 20000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
     write_recipe(recipes, "needs-more", "total_tokens: 900000\nsources: [{asset: deduped, weight: 1}]\n")
-    defs, resources, mix_sensor, training_sensor = _definitions(root, str(recipes))
+    defs, resources, contamination_sensor, mix_sensor, training_sensor = _definitions(root, str(recipes))
     instance = DagsterInstance.ephemeral()
 
-    # The mix sensor adds every recipe as a partition and asks for the contamination index first: the mixes wait for it.
+    # The mix sensor adds every recipe as a partition; the mixes wait for the contamination index, which its own
+    # sensor requests.
     result = mix_sensor(build_sensor_context(instance=instance, resources=resources))
     (add,) = result.dynamic_partitions_requests
     instance.add_dynamic_partitions("mixes", list(add.partition_keys))
-    assert sorted(add.partition_keys) == ["needs-more", "web", "web-copy", "web-syn"]
+    assert sorted(add.partition_keys) == ["needs-more", "web", "web-copy", "web-syn"] and not result.run_requests
+    result = contamination_sensor(build_sensor_context(instance=instance, resources=resources))
     assert [(r.job_name, r.partition_key) for r in result.run_requests] == [("contamination_job", None)]
     assert defs.resolve_job_def("contamination_job").execute_in_process(instance=instance).success
+    assert not getattr(contamination_sensor(build_sensor_context(instance=instance, resources=resources)), "run_requests", None)
     # Then a mixed run per buildable recipe: not needs-more, whose budget its sources cannot fill (the plan fails
     # before any run; a run would fail the same way).
     result = mix_sensor(build_sensor_context(instance=instance, resources=resources))

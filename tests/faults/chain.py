@@ -66,12 +66,14 @@ def run_step(store, step: str, crawl: Path, generator: Generator | None = None):
     from factory.mixing.step import build_mix
     from factory.training.config import load_proxy_config
     from factory.training.step import train_proxy
+    from support.categories import classifier_in
 
     if step == "contamination_index":
         return build_index(store, EvalConfig(), DecontaminationConfig())
     if step == "raw_crawl":
         return index_chunk(store, parse_source(str(crawl)), DUMP, CHUNK, 1)
     if step == "filtered":
+        classifier_in(store)  # an input of filtered, committed (or reused) first
         return filter_chunk(store, DUMP, CHUNK, CurationConfig.from_overrides({"max_documents_per_file": 40}))
     if step == "deduped":
         return dedup_dump(store, DUMP, [CHUNK], DedupConfig())

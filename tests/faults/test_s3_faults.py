@@ -28,6 +28,7 @@ from factory.mixing import MixRecipe
 from factory.mixing.step import build_mix
 from factory.store import Manifest, StorageOptions, Store
 from factory.store.filesystem import S3_MAX_ATTEMPTS, S3_RETRY_MODE
+from support.categories import classifier_in
 from support.contamination import index_in
 from support.s3_fault_proxy import (
     DROPPED_CONNECTION,
@@ -69,6 +70,7 @@ def run_pipeline(endpoint: str, crawl_dir: Path, tmp_path: Path) -> dict[str, Ma
         store = Store(f"s3://{new_bucket(endpoint)}/store", StorageOptions(endpoint_url=endpoint))
         steps = {
             "raw_crawl": lambda: index_chunk(store, parse_source(str(crawl_dir)), DUMP, "000", chunks=1),
+            "category_classifier": lambda: classifier_in(store),
             "filtered": lambda: filter_chunk(store, DUMP, "000", CurationConfig(), ExecutorSpec(workers=1)),
             "deduped": lambda: dedup_dump(store, DUMP, ["000"], DEDUP, ExecutorSpec(workers=1)),
             "contamination_index": lambda: index_in(store),
