@@ -23,6 +23,7 @@ categories_job, categories_sensor = unpartitioned_step(
 quality_model_job, quality_model_sensor = unpartitioned_step(
     "quality_model", ["quality_annotations", "quality_classifier"],
     "Grade a sample of documents (LLM or labelled set) and train the educational-value classifier.",
+    default_status=DefaultSensorStatus.STOPPED,  # annotator llm runs the generator: GPU work
 )
 quality_job = define_asset_job(
     "quality_job", selection=AssetSelection.assets("quality_scores", "edu_filtered"),

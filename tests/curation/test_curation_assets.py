@@ -14,6 +14,8 @@ from factory.crawl.sources import chunk_keys
 from resources import CrawlResource, StoreResource
 from resources.curation import CurationResource
 from resources.executor import ExecutorResource
+from factory.store import Store
+from support.categories import classifier_in
 from support.sensors import requested, sensor_resources
 
 
@@ -26,6 +28,7 @@ def test_filtered_and_deduped_materialize_with_tables_checks_and_sensor(tmp_path
     instance = DagsterInstance.ephemeral()
     instance.add_dynamic_partitions("dumps", ["c4"])
     store_root = str(tmp_path / "store")
+    classifier_in(Store(store_root))  # filtered's input (categories_job in the demo)
     filtered_checks = []
     for chunk in chunk_keys(settings.chunk_count()):
         result = materialize([raw_crawl, filtered], partition_key=MultiPartitionKey({"dump": "c4", "chunk": chunk}),

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from factory.curation import FILTER_ORDER, CurationConfig
 from factory.documents import DOCUMENT_SCHEMA
 
@@ -86,3 +88,16 @@ def test_drift_alarm_flags_a_filter_removing_far_more_than_elsewhere(tmp_path, c
     assert not report.passed and "language" in report.drifted and report.compared_partitions == 1
     assert check_drift(store, cc, band=1.0, min_documents=10).passed
     assert check_drift(store, wget, band=0.25, min_documents=100).compared_partitions == 0  # too small to judge
+
+
+def test_without_a_category_classifier_filtered_names_it_and_trains_none(store, crawl_dir):
+    """The classifier is an input like any other: no step materializes it behind the orchestrator's back."""
+    from factory.crawl import parse_source
+    from factory.crawl.index import index_chunk
+    from factory.curation import filter_chunk
+    from factory.store import VersionNotFoundError
+
+    index_chunk(store, parse_source(str(crawl_dir)), "c4", "000", 1)
+    with pytest.raises(VersionNotFoundError, match=r"no committed version of category_classifier in .*: materialize category_classifier first"):
+        filter_chunk(store, "c4", "000", CurationConfig())
+    assert store.current("category_classifier", None) is None and store.current("filtered", {"dump": "c4", "chunk": "000"}) is None

@@ -1,5 +1,6 @@
-"""One small real chain, contamination_index, raw_crawl -> filtered -> deduped -> synthetic -> mixed -> proxy_model, run the same way by the crash
-tests in process and by the driver they kill (``crash_driver.py``), so both compute the same versions."""
+"""One small real chain (category_classifier and contamination_index, then raw_crawl -> filtered -> deduped ->
+synthetic -> mixed -> proxy_model), run the same way by the crash tests in process and by the driver they kill
+(``crash_driver.py``), so both compute the same versions."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from pathlib import Path
 from factory.generation.backend import Generation, Generator, GeneratorConfig
 
 DUMP, CHUNK, MIX = "c4", "000", "crash-mix"
-PARTITIONS = {"contamination_index": None, "raw_crawl": {"dump": DUMP, "chunk": CHUNK}, "filtered": {"dump": DUMP, "chunk": CHUNK},
-              "deduped": {"dump": DUMP}, "synthetic": {"dump": DUMP, "recipe": "finephrase_faq"}, "mixed": MIX,
+PARTITIONS = {"category_classifier": None, "contamination_index": None, "raw_crawl": {"dump": DUMP, "chunk": CHUNK},
+              "filtered": {"dump": DUMP, "chunk": CHUNK}, "deduped": {"dump": DUMP}, "synthetic": {"dump": DUMP, "recipe": "finephrase_faq"}, "mixed": MIX,
               "proxy_model": MIX}
 STEPS = tuple(PARTITIONS)
 CRAWL_FILES = ("c4-sample.00000-of-00001.json.gz", "paloma_c4_100_domains_www.theguardian.com_val.jsonl.gz")
@@ -68,12 +69,13 @@ def run_step(store, step: str, crawl: Path, generator: Generator | None = None):
     from factory.training.step import train_proxy
     from support.categories import classifier_in
 
+    if step == "category_classifier":
+        return classifier_in(store)
     if step == "contamination_index":
         return build_index(store, EvalConfig(), DecontaminationConfig())
     if step == "raw_crawl":
         return index_chunk(store, parse_source(str(crawl)), DUMP, CHUNK, 1)
     if step == "filtered":
-        classifier_in(store)  # an input of filtered, committed (or reused) first
         return filter_chunk(store, DUMP, CHUNK, CurationConfig.from_overrides({"max_documents_per_file": 40}))
     if step == "deduped":
         return dedup_dump(store, DUMP, [CHUNK], DedupConfig())

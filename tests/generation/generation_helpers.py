@@ -10,9 +10,15 @@ DUMP = "olmo_c4"
 C4_FILE = "olmo_c4/c4-sample.00000-of-00001.json.gz"
 
 
-def write_source(store, docs: list[dict], dump: str = DUMP, asset: str = "deduped", salt: str = ""):
-    """A committed `documents` version of ``asset[dump]``, as curation would write it."""
+def write_source(store, docs: list[dict], dump: str = DUMP, asset: str = "deduped", salt: str = "", classifier: bool = True):
+    """A committed `documents` version of ``asset[dump]``, as curation would write it, and (``classifier``) the
+    category classifier the synthetic step tags with, its other input."""
     import pyarrow as pa
+
+    from support.categories import classifier_in
+
+    if classifier:
+        classifier_in(store)
 
     writer = open_writer(store, asset, dump_partition(dump), code_version="test", config={"salt": salt, "ids": [d["id"] for d in docs]})
     with writer.part(0) as part:

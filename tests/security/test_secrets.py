@@ -33,6 +33,7 @@ from factory import settings
 from factory.crawl.sources import chunk_key, chunk_of
 from factory.settings import SettingsError
 from factory.store.writer import open_writer
+from support.categories import classifier_in
 from resources import CrawlResource
 from resources.generator import GeneratorResource
 
@@ -230,6 +231,7 @@ def test_secrets_never_reach_the_store_the_instance_the_logs_or_the_audit_output
         resources = build_resources()
         assert isinstance(resources["generator"].api_key, EnvVar)
         _write_source(Store(root), web_data)
+        classifier_in(Store(root))  # synthetic's other input
         chunk = chunk_key(chunk_of("c4-sample.00000-of-00001.json.gz", settings.chunk_count()))
         with DagsterInstance.local_temp(str(home), overrides={"telemetry": {"enabled": False}}) as instance:
             instance.add_dynamic_partitions("dumps", [DUMP])

@@ -26,6 +26,9 @@ from pathlib import Path
 import pytest
 from ui_helpers import LOCATION, SEEDED_PARTITION
 
+from factory.store import Store
+from support.categories import classifier_in
+
 REPO = Path(__file__).resolve().parents[2]
 SEED = Path(__file__).with_name("seed_instance.py")
 ARTIFACTS = REPO / ".factory" / "test-artifacts" / "ui"
@@ -203,6 +206,7 @@ def ui_session(request, tmp_path_factory, shared_data):
     root = tmp_path_factory.mktemp("dagster-ui")
     env = ui_environment(root, make_crawl(root / "crawl", shared_data / "web"))
     prepare_dagster_home(env)
+    classifier_in(Store(str(root / "store")))  # filtered's input, committed as categories_job would (from the cache)
     port = free_port()
     ui = DagsterUI(url=f"http://127.0.0.1:{port}", env=env, store_root=root / "store", log=root / "dagster-dev.log")
     started = time.time()
