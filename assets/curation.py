@@ -12,12 +12,15 @@ from dagster import (
 
 from assets import metadata
 from assets.partitions import by_dump, crawl_partition, crawl_partitions, dumps
+from assets.plans import partition_keys, plans
 from assets.results import materialize_result
 from factory import curation, dedup, settings
 from factory.crawl.sources import chunk_keys
 from factory.curation import report
 from factory.curation.drift import check_drift
-from factory.steps import StepResult
+from factory.curation import step as curation_step
+from factory.dedup import step as dedup_step
+from factory.steps import StepPlan, StepResult
 from resources import StoreResource
 from resources.curation import CurationResource
 from resources.executor import ExecutorResource
@@ -66,6 +69,12 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
     return materialize_result(result, check_results=checks, **_filtered_metadata(manifest))
 
 
+@plans("filtered")
+def plan_filtered(planner, partition: str) -> StepPlan:
+    keys = partition_keys(partition)
+    return curation_step.plan_chunk(planner.store, keys["dump"], keys["chunk"], planner.resources["curation_settings"].get_config())
+
+
 @asset(
     partitions_def=dumps,
     deps=[AssetDep("filtered", partition_mapping=by_dump())],
@@ -96,6 +105,12 @@ def deduped(context: AssetExecutionContext, store: StoreResource, curation_setti
         **(metadata.category_metadata(stats["categories"]) if stats.get("categories") else {}),
     }
     return materialize_result(result, check_results=[_not_empty_check("deduped", manifest, AssetCheckSeverity.ERROR)], **display)
+
+
+@plans("deduped")
+def plan_deduped(planner, partition: str) -> StepPlan:
+    return dedup_step.plan_dump(planner.store, partition_keys(partition)["dump"], chunk_keys(settings.chunk_count()),
+                                planner.resources["curation_settings"].get_dedup_config())
 
 
 # Narrow columns first and the reasons right after the rate: the UI's partition panel cuts off what does not fit.

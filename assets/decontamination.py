@@ -5,7 +5,9 @@ from dagster import AssetExecutionContext, MetadataValue, asset
 
 from assets import metadata
 from assets.results import materialize_result
-from factory.decontamination.step import STEP, build_index
+from assets.plans import plans
+from factory.decontamination.step import STEP, build_index, plan_index
+from factory.steps import StepPlan
 from resources import StoreResource
 from resources.decontamination import DecontaminationResource
 from resources.evaluator import EvaluatorResource
@@ -27,3 +29,8 @@ def contamination_index(context: AssetExecutionContext, store: StoreResource, ev
                                                                        ("indexed", "int"), ("ngrams", "int")]),
                               note=MetadataValue.md("An item is *indexed* when one of its texts is at least one n-gram "
                                                     "long; shorter items cannot be found by n-grams."))
+
+
+@plans("contamination_index")
+def plan_contamination_index(planner, partition: None) -> StepPlan:
+    return plan_index(planner.resources["evaluator"].get_config(), planner.resources["decontamination"].get_config())

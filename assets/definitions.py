@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import logging
 import os
 import typing
@@ -9,8 +10,8 @@ import typing
 from dagster import Definitions, EnvVar, load_asset_checks_from_modules, load_assets_from_modules
 from pydantic import ValidationError
 
-from assets import crawl, curation, decontamination, proxy, quality, synthetic
 from assets.curation_sensors import deduped_sensor
+from assets.plans import ASSET_MODULES
 from assets.proxy_sensors import contamination_sensor, leaderboard_sensor, mix_sensor, training_sensor
 from assets.quality_sensors import categories_sensor, quality_model_sensor, quality_sensor
 from assets.sensors import crawl_sensor
@@ -126,9 +127,10 @@ def _problem(resource_type: type, problem: dict) -> str:
     return f"{field}: {message}{shown}" if field else message
 
 
+ASSET_MODULE_OBJECTS = [importlib.import_module(name) for name in ASSET_MODULES]
 defs = Definitions(
-    assets=load_assets_from_modules([crawl, curation, quality, synthetic, decontamination, proxy]),
-    asset_checks=[*load_asset_checks_from_modules([proxy]), *STALENESS_CHECKS],
+    assets=load_assets_from_modules(ASSET_MODULE_OBJECTS),
+    asset_checks=[*load_asset_checks_from_modules(ASSET_MODULE_OBJECTS), *STALENESS_CHECKS],
     # Every job a sensor requests (no second list), and the staleness checks' job.
     jobs=[*{job.name: job for sensor in SENSORS if sensor.targets for job in sensor.jobs}.values(), staleness_job],
     schedules=[staleness_schedule],

@@ -22,17 +22,19 @@ from dagster import (
 
 from assets import metadata
 from assets.partitions import mixes
+from assets.plans import plans
 from assets.results import materialize_result
 from factory.evaluation import leaderboard as board
 from factory.evaluation import ranking
 from factory.evaluation.heldout import exclusion as heldout_exclusion
 from factory.evaluation.step import STEP as EVAL_STEP
-from factory.evaluation.step import evaluate_proxy
+from factory.evaluation.step import evaluate_proxy, plan_evaluation
 from factory.mixing import MixRecipeError
 from factory.mixing.heldout_check import heldout_leaks
 from factory.mixing.recipe import baseline_of
 from factory.mixing.step import STEP as MIXED_STEP
-from factory.mixing.step import build_mix
+from factory.mixing.step import build_mix, plan_version
+from factory.steps import StepPlan
 from factory.training.step import STEP as PROXY_STEP
 from resources import StoreResource
 from resources.decisions import DecisionsResource
@@ -77,6 +79,14 @@ def mixed(context: AssetExecutionContext, store: StoreResource, mix_recipes: Mix
                               **metadata.contamination_metadata(stats["contamination"]))
 
 
+@plans("mixed")
+def plan_mixed(planner, partition: str) -> StepPlan:
+    recipes = planner.resources["mix_recipes"].load()
+    if partition not in recipes:
+        raise LookupError(f"mix {partition!r} has no recipe file")
+    return plan_version(planner.store, recipes[partition], decontamination=planner.resources["decontamination"].get_config())
+
+
 @asset_check(asset=mixed, blocking=True, description="no held-out evaluation document (by id or text hash) is in the mix's selected documents")
 def heldout_not_in_mix(context, store: StoreResource) -> AssetCheckResult:
     factory_store = store.get()
@@ -118,6 +128,13 @@ def proxy_model(context: AssetExecutionContext, store: StoreResource, trainer: T
     return MaterializeResult(data_version=reported.data_version, metadata=display)
 
 
+@plans("proxy_model")
+def plan_proxy_model(planner, partition: str) -> StepPlan:
+    from factory.training.step import plan_proxy
+
+    return plan_proxy(planner.store, partition, planner.resources["trainer"].get_config())
+
+
 @asset(
     partitions_def=mixes,
     deps=["proxy_model"],
@@ -141,6 +158,11 @@ def proxy_eval(context: AssetExecutionContext, store: StoreResource, evaluator: 
         **{f"heldout_bpb_{domain}": value for domain, value in stats["heldout_bpb"].items()},
         metrics=metadata.table(metrics, METRIC_COLUMNS), scores=metadata.table(scores, SCORE_COLUMNS),
     )
+
+
+@plans("proxy_eval")
+def plan_proxy_eval(planner, partition: str) -> StepPlan:
+    return plan_evaluation(planner.store, partition, planner.resources["evaluator"].get_config())
 
 
 SEED_COLUMNS = [("seed", "int"), ("final_loss", "float"), ("tokens", "int"), ("epochs_over_mix", "float"), ("train_seconds", "float")]
@@ -175,6 +197,14 @@ def leaderboard(context: AssetExecutionContext, store: StoreResource, mix_recipe
         known_answers=metadata.table(stats.get("known_answers", []), KNOWN_COLUMNS),
         summary=MetadataValue.md(factory_store.get(f"{factory_store.version_dir(manifest.asset, manifest.partition, manifest.version)}/leaderboard.md").decode()),
     )
+
+
+@plans("leaderboard")
+def plan_leaderboard(planner, partition: None) -> StepPlan:
+    recipes = planner.resources["mix_recipes"].load()
+    roles = {name: recipe.role for name, recipe in recipes.items()}
+    known = {name: recipe.known_better_than for name, recipe in recipes.items() if recipe.known_better_than}
+    return board.plan_leaderboard(planner.store, roles, config=planner.resources["decisions"].get_config(), known_better=known)
 
 
 LEADERBOARD_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("primary_metric", "string"), ("primary", "float"),

@@ -21,11 +21,12 @@ from dagster import (
 
 from assets import metadata
 from assets.partitions import dumps
+from assets.plans import partition_keys, plans
 from assets.results import materialize_result
 from factory.categories import step as categories
 from factory.quality import annotations_step, classifier_step, edu_filtered_step, scores_step
 from factory.semantic_dedup import step as semantic
-from factory.steps import StepResult
+from factory.steps import StepPlan, StepResult
 from resources import StoreResource
 from resources.executor import ExecutorResource
 from resources.generator import GeneratorResource
@@ -59,6 +60,11 @@ def category_classifier(context: AssetExecutionContext, store: StoreResource, ca
     )
 
 
+@plans("category_classifier")
+def plan_category_classifier(planner, partition: None) -> StepPlan:
+    return categories.plan_classifier(planner.resources["category_settings"].get_config())
+
+
 @asset(
     deps=[AssetDep("deduped", partition_mapping=AllPartitionMapping())],
     code_version=annotations_step.STEP.code_version,
@@ -86,6 +92,13 @@ def quality_annotations(context: AssetExecutionContext, store: StoreResource, qu
                              metadata={**reported.metadata, **_annotation_metadata(manifest)})
 
 
+@plans("quality_annotations")
+def plan_quality_annotations(planner, partition: None) -> StepPlan:
+    config = planner.resources["quality_settings"].annotation_config()
+    dumps = [label.split("=", 1)[1] for label in planner.store.partitions(config.source_asset)]
+    return annotations_step.plan_annotations(planner.store, config, dumps, planner.resources["generator"].generator_config())
+
+
 @asset(
     deps=["quality_annotations"],
     code_version=classifier_step.STEP.code_version,
@@ -106,6 +119,11 @@ def quality_classifier(context: AssetExecutionContext, store: StoreResource, qua
         human_labels_auc=human.get("auc"), human_labels_spearman=human.get("spearman"),
         confusion_matrix=MetadataValue.md(_confusion_markdown([str(s) for s in range(6)], heldout.get("confusion", []))),
     )
+
+
+@plans("quality_classifier")
+def plan_quality_classifier(planner, partition: None) -> StepPlan:
+    return classifier_step.plan_classifier(planner.store, planner.resources["quality_settings"].classifier_config())
 
 
 @asset(
@@ -134,6 +152,13 @@ def quality_scores(context: AssetExecutionContext, store: StoreResource, quality
     )
 
 
+@plans("quality_scores")
+def plan_quality_scores(planner, partition: str) -> StepPlan:
+    classifier = planner.store.require_current(classifier_step.ASSET, None)
+    return scores_step.plan_scores(planner.store, partition_keys(partition)["dump"], classifier,
+                                   planner.resources["quality_settings"].source_asset)
+
+
 @asset(
     partitions_def=dumps,
     deps=["deduped", "quality_scores"],
@@ -149,6 +174,11 @@ def edu_filtered(context: AssetExecutionContext, store: StoreResource, quality_s
                                            executor.get_spec(), run_id=context.run_id)
     return materialize_result(result, **dataset_category_metadata(result),
                               removed_samples=MetadataValue.json(result.manifest.stats.get("removed_samples", [])))
+
+
+@plans("edu_filtered")
+def plan_edu_filtered(planner, partition: str) -> StepPlan:
+    return edu_filtered_step.plan_filter(planner.store, partition_keys(partition)["dump"], planner.resources["quality_settings"].threshold)
 
 
 @asset(
@@ -168,6 +198,11 @@ def semantic_deduped(context: AssetExecutionContext, store: StoreResource, seman
     stats = result.manifest.stats
     return materialize_result(result, clusters=MetadataValue.json(stats.get("clusters", [])),
                               removed_samples=MetadataValue.json(stats.get("samples", [])))
+
+
+@plans("semantic_deduped")
+def plan_semantic_deduped(planner, partition: str) -> StepPlan:
+    return semantic.plan_dump(planner.store, partition_keys(partition)["dump"], planner.resources["semantic_dedup"].get_config())
 
 
 def dataset_category_metadata(result: StepResult, unit: str = "documents") -> dict:

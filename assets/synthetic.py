@@ -28,11 +28,13 @@ from dagster import (
 
 from assets.metadata import OWNERS, category_metadata, store_kinds
 from assets.partitions import by_dump, dumps
+from assets.plans import partition_keys, plans
 from factory import generation
 from factory.generation import diversity_problems, load_recipe
-from factory.generation.step import REJECTED
+from factory.generation.step import REJECTED, plan_partition
 from factory.models.identity import model_label
 from factory.store import Manifest, Store
+from factory.steps import StepPlan
 from factory.store.sample_rows import first_rows
 from resources import StoreResource
 from resources.generator import GeneratorResource
@@ -103,6 +105,13 @@ def synthetic(context: AssetExecutionContext, store: StoreResource, generator: G
         description="; ".join(problems) or f"{diversity.get('outputs', 0)} outputs within the diversity thresholds",
         metadata={"diversity": MetadataValue.json(diversity)},
     )
+
+
+@plans("synthetic")
+def plan_synthetic(planner, partition: str) -> StepPlan:
+    keys = partition_keys(partition)
+    return plan_partition(planner.store, keys["dump"], load_recipe(keys["recipe"]),
+                          planner.resources["synthetic_settings"].step_config(), planner.resources["generator"].generator_config())
 
 
 def _model_label(model) -> str:
