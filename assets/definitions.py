@@ -20,29 +20,14 @@ from assets.synthetic_sensors import recipe_sensor, synthetic_sensor
 from factory import settings
 from factory.mixing import MixRecipeError
 from factory.mixing.bounds import mix_bound_problems
-from resources import CrawlResource, StoreResource
-from resources.curation import CurationResource
-from resources.decisions import DecisionsResource
-from resources.decontamination import DecontaminationResource
-from resources.evaluator import EvaluatorResource
-from resources.executor import ExecutorResource
-from resources.generator import GeneratorResource
-from resources.gpu_launcher import GpuLauncherResource
-from resources.quality import CategorySettingsResource, QualitySettingsResource, SemanticDedupResource
-from resources.synthetic import SyntheticSettingsResource
-from resources.trainer import MixRecipesResource, TrainerResource
+from resources import resource_types
 
 log = logging.getLogger(__name__)
 # Every sensor, in the order the factory's data flows: `make demo` ticks them in this order, each until it requests
 # nothing more (assets/demo.py), so the main job is exactly what the daemon's sensors would do.
 SENSORS = [categories_sensor, crawl_sensor, deduped_sensor, quality_model_sensor, quality_sensor, recipe_sensor,
            synthetic_sensor, contamination_sensor, mix_sensor, training_sensor, leaderboard_sensor]
-RESOURCE_TYPES = {
-    "store": StoreResource, "crawl": CrawlResource, "curation_settings": CurationResource, "executor": ExecutorResource,
-    "generator": GeneratorResource, "synthetic_settings": SyntheticSettingsResource, "mix_recipes": MixRecipesResource,
-    "trainer": TrainerResource, "evaluator": EvaluatorResource, "gpu_launcher": GpuLauncherResource, "decisions": DecisionsResource,
-    "decontamination": DecontaminationResource, "category_settings": CategorySettingsResource, "quality_settings": QualitySettingsResource, "semantic_dedup": SemanticDedupResource,
-}
+RESOURCE_TYPES = resource_types()  # every resource class by the key it declares (resources/__init__.py)
 
 
 def build_resources() -> dict:

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from dagster import DagsterInstance, Definitions, RunRequest, SensorDefinition, build_sensor_context
 from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
+from assets.dead_runs import demo_run_tags, reclaim_dead_demo_runs
 from assets.instance import ensure_dagster_home
 from assets.sensor_cursors import SensorCursors, sensor_cursors
 from factory import settings
@@ -77,7 +78,7 @@ def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str]
     """Execute one partition of a job in process and record what each asset materialized and what each check found."""
     started = time.time()
     result = ctx.defs.resolve_job_def(job_name).execute_in_process(
-        partition_key=partition_key, instance=ctx.instance, tags=tags or {}, run_config=QUIET_RUN_CONFIG,
+        partition_key=partition_key, instance=ctx.instance, tags={**(tags or {}), **demo_run_tags()}, run_config=QUIET_RUN_CONFIG,
         raise_on_error=False,
     )
     if not result.success:
@@ -165,6 +166,7 @@ def run_demo(sensors: list[SensorDefinition] | None = None) -> DemoReport:
     from resources.generator import close_engines
 
     instance = DagsterInstance.get()
+    reclaim_dead_demo_runs(instance)  # a killed demo's runs would hold their pool slots forever
     with sensor_cursors(instance) as cursors:
         ctx = DemoContext(defs, instance, cursors)
         for sensor in sensors or SENSORS:

@@ -20,6 +20,7 @@ from factory.step_registry import registered_steps
 from factory.steps import StepPlan
 from factory.store import Store
 from factory.store.partitions import UNPARTITIONED
+from resources import planned_keys
 
 # A plan cannot be made while an input has no version yet, or its recipe file is gone or cannot be planned: nothing
 # to request (the reason is shown).
@@ -54,8 +55,7 @@ class Status:
 
 # The resources the planners read: a sensor or check that plans requires them all (``required_resource_keys``; called
 # directly, as the demo does, Dagster also passes them as keyword arguments, which such a sensor takes as ``**resources``).
-PLANNER_RESOURCES = {"store", "curation_settings", "category_settings", "quality_settings", "semantic_dedup", "generator",
-                     "synthetic_settings", "mix_recipes", "trainer", "evaluator", "decisions", "decontamination"}
+PLANNER_RESOURCES = planned_keys()
 
 
 class Planner:

@@ -6,6 +6,8 @@ a safe partition key (``bad..dump``, a space, a backslash) with the folder named
 adds it as a partition or a run lists its files.
 """
 
+from typing import ClassVar
+
 from dataclasses import dataclass, fields
 from urllib.parse import urlparse
 
@@ -22,6 +24,9 @@ from resources.checked import CheckedResource
 
 class CrawlResource(CheckedResource):
     """Where raw crawl comes from: `commoncrawl:CC-MAIN-2024-18[,...]` or folders `path[,path...]`."""
+
+    key: ClassVar[str] = "crawl"
+    planned: ClassVar[bool] = False
 
     source: str | None = Field(default=None, description="default: FACTORY_CRAWL")
     base_url: str = Field(default=DEFAULT_CC_BASE_URL, description="Common Crawl base URL or mirror (commoncrawl mode)")

@@ -8,6 +8,8 @@ The whole config (file, overrides, filter names, thresholds) is checked when the
 
 import json
 import os
+from typing import ClassVar
+
 from pathlib import Path
 
 from pydantic import Field
@@ -22,6 +24,8 @@ MAX_DOCS_ENV = "FACTORY_CURATION_MAX_DOCUMENTS_PER_FILE"
 
 
 class CurationResource(CheckedResource):
+    key: ClassVar[str] = "curation_settings"
+
     config_file: str | None = Field(default=None, description="YAML/JSON of overrides; default FACTORY_CURATION_CONFIG")
     overrides_json: str = Field(default="", description='JSON overrides, e.g. {"curation": {"extractor": "resiliparse"}}')
     extractor: str | None = Field(default=None, description="trafilatura (FineWeb) or resiliparse (faster)")

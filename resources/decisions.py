@@ -1,5 +1,7 @@
 """How the leaderboard decides between mixes: the primary metric, the confidence and the minimum effect."""
 
+from typing import ClassVar
+
 from dagster import ConfigurableResource
 from pydantic import Field, field_validator, model_validator
 
@@ -9,6 +11,8 @@ from factory.evaluation.metrics import METRICS
 
 class DecisionsResource(ConfigurableResource):
     """Every pair of mixes is compared on ``primary_metric`` with the seed as the unit of noise."""
+
+    key: ClassVar[str] = "decisions"
 
     primary_metric: str = Field(default="task_bpb", description=f"the metric that ranks and decides: one of {sorted(METRICS)}; "
                                                                 "task_bpb (or heldout_bpb) at CPU scale, centred_acc at GPU scale")

@@ -1,6 +1,8 @@
 """Proxy evaluation as a Dagster resource: tasks, per-task limit, data folder and lm-eval backend."""
 
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from factory.evaluation import EvalConfig
@@ -10,6 +12,8 @@ from resources.checked import CheckedResource
 
 
 class EvaluatorResource(CheckedResource):
+    key: ClassVar[str] = "evaluator"
+
     tasks: list[str] | None = Field(default=None, description="task names; default FineWeb's early-signal set")
     limit: int | None = Field(default=None, description="items per task; default FACTORY_EVAL_LIMIT, else all")
     data_dir: str | None = Field(default=None, description="evaluation data folder; default FACTORY_EVAL_DATA or ../shared/data/eval")

@@ -6,7 +6,7 @@ never into its version, so scaling out does not rebuild committed data.
 
 import dataclasses
 import os
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -16,6 +16,9 @@ from resources.checked import CheckedResource
 
 class ExecutorResource(CheckedResource):
     """`kind`: local (workers = cores), ray (an existing cluster at `ray_address`, or a local one), slurm."""
+
+    key: ClassVar[str] = "executor"
+    planned: ClassVar[bool] = False
 
     kind: str = Field(default_factory=lambda: os.environ.get("FACTORY_EXECUTOR", "local"),
                       description="local | ray | slurm; default FACTORY_EXECUTOR or local")

@@ -24,6 +24,8 @@ import logging
 import os
 import threading
 
+from typing import ClassVar
+
 from urllib.parse import urlparse
 
 from pydantic import Field
@@ -55,6 +57,8 @@ def default_model() -> str:
 
 class GeneratorResource(CheckedResource):
     """Which backend and model generate synthetic text; the seed is the run's sampling seed."""
+
+    key: ClassVar[str] = "generator"
 
     backend: str = Field(default="vllm", description="vllm (in process), openai (any OpenAI-compatible server) or transformers")
     model: str | None = Field(default=None, description="HF id or local folder; default: see default_model()")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import sys
 import warnings
-from typing import Any
+from typing import Any, ClassVar
 
 from dagster import PreviewWarning
 from pydantic import Field
@@ -28,6 +28,9 @@ STORE_ENVIRONMENT = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_
 
 
 class GpuLauncherResource(CheckedResource):
+    key: ClassVar[str] = "gpu_launcher"
+    planned: ClassVar[bool] = False
+
     kind: str = Field(default="subprocess", description="subprocess (this machine), k8s (a GPU pod) or ecs (an ECS task)")
     gpus: int = Field(default=1, description="GPUs each launched step asks for (k8s: nvidia.com/gpu)")
     image: str | None = Field(default=None, description="k8s: the factory's GPU image")

@@ -4,7 +4,7 @@ in the labelled-data folder (``labelled_data`` in factory.yaml, or FACTORY_LABEL
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -22,6 +22,8 @@ DCLM_MAJORITY = "dclm_human_quality/majority_data.jsonl"
 
 
 class CategorySettingsResource(CheckedResource):
+    key: ClassVar[str] = "category_settings"
+
     labelled_pages: str = Field(default=DEFAULT_PAGES, description="WebOrganizer pages (jsonl.gz with format_id, topic_id)")
     kind: str = Field(default="fasttext", description="fasttext (tags every document fast) or embedding (MiniLM + logistic regression)")
     heldout_fraction: float = Field(default=0.2, description="pages held out (by URL hash) to measure the accuracy")
@@ -34,6 +36,8 @@ class CategorySettingsResource(CheckedResource):
 
 
 class QualitySettingsResource(CheckedResource):
+    key: ClassVar[str] = "quality_settings"
+
     annotator: str = Field(default="llm", description="llm (the generator grades a sample) or labelled_set (an existing labelled file)")
     source_asset: str = Field(default="deduped", description="what the annotator samples, scores and edu_filtered read")
     sample_documents: int = Field(default=200, description="documents the LLM grades")
@@ -71,6 +75,8 @@ class QualitySettingsResource(CheckedResource):
 
 
 class SemanticDedupResource(CheckedResource):
+    key: ClassVar[str] = "semantic_dedup"
+
     input_asset: str = Field(default="deduped", description="the dump-level dataset to deduplicate semantically")
     settings: dict[str, Any] = Field(default_factory=dict, description="SemanticDedupConfig fields: clusters, threshold, ...")
 

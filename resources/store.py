@@ -11,6 +11,8 @@ written is reported with the URL and what to do, not as a botocore traceback in 
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 import os
 import re
 import uuid
@@ -40,6 +42,8 @@ class StoreResource(CheckedResource):
     Credentials are never config: S3 clients (here, in datatrove's tasks and in the Pipes workers)
     read them from the environment (``AWS_ACCESS_KEY_ID``/``AWS_SECRET_ACCESS_KEY``, a profile, or the
     instance's or pod's role), which a deployment fills from its secrets."""
+
+    key: ClassVar[str] = "store"
 
     root: str | None = Field(default=None, description="local folder or s3://bucket/prefix; default FACTORY_STORE or .factory/store")
     endpoint_url: str | None = Field(default=None, description="S3 endpoint (MinIO, moto); default FACTORY_S3_ENDPOINT/AWS_ENDPOINT_URL")

@@ -7,6 +7,8 @@ Every field is checked when the resource is built: recipes must be recipe files,
 asset safe partition keys, shares fractions, sizes positive.
 """
 
+from typing import ClassVar
+
 from pydantic import Field
 
 from factory.generation import DiversityThresholds, OutputChecks, SyntheticConfig
@@ -20,6 +22,8 @@ SHARES = ("looping_max_repeat_share", "copied_max_share", "min_accepted_share", 
 
 
 class SyntheticSettingsResource(CheckedResource):
+    key: ClassVar[str] = "synthetic_settings"
+
     source_asset: str = Field(default="deduped", description="any dataset asset with a `documents` table, partitioned by dump")
     recipes: list[str] | None = Field(default=None, description="recipes the generation sensor requests; default every recipe file")
     dumps: list[str] | None = Field(default=None, description="dumps the generation sensor requests; default every dump")

@@ -7,6 +7,8 @@ store folders, so a name that is not a safe key is refused where the recipes are
 """
 
 import os
+from typing import ClassVar
+
 from pathlib import Path
 
 from pydantic import Field
@@ -19,6 +21,8 @@ from resources.checked import CheckedResource
 
 class MixRecipesResource(CheckedResource):
     """The folder of mix recipe files (default FACTORY_MIXES or the package's configs/mixes)."""
+
+    key: ClassVar[str] = "mix_recipes"
 
     folder: str | None = Field(default=None, description="folder of *.yaml mix recipes")
     only_demo: bool = Field(default=False, description="sensors request only the recipes marked demo: true")
@@ -41,6 +45,8 @@ class MixRecipesResource(CheckedResource):
 
 class TrainerResource(CheckedResource):
     """Which proxy config trains every mix; operational overrides do not change the checkpoint's identity."""
+
+    key: ClassVar[str] = "trainer"
 
     config: str | None = Field(default=None, description="proxy config name or YAML path; default FACTORY_PROXY_CONFIG or tiny-cpu")
     train_tokens: int | None = Field(default=None, description="override of the config's token budget (changes the version)")
