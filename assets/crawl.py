@@ -1,10 +1,10 @@
 """Raw crawl: the index of WARC/WET/JSONL files each (dump, chunk) holds."""
 
-from dagster import AssetExecutionContext, MetadataValue, asset
+from dagster import AssetExecutionContext, MetadataValue
 
-from assets.metadata import OWNERS, store_kinds
 from assets.partitions import crawl_partition, crawl_partitions
 from assets.results import materialize_result
+from assets.step_asset import step_asset
 from factory.crawl import index
 from factory.steps import StepResult
 from resources import CrawlResource, StoreResource
@@ -13,16 +13,13 @@ from resources import CrawlResource, StoreResource
 METADATA_FILES = 100
 
 
-@asset(
+@step_asset(
+    index.STEP,
     partitions_def=crawl_partitions,
-    code_version=index.STEP.code_version,
     group_name="crawl",
-    owners=OWNERS,
-    kinds={"warc", "parquet"} | store_kinds(),
-    description=(
-        "One row per raw crawl file of a (dump, chunk): URL, size, checksum, record count (null in listing "
-        "mode), listing fingerprint. An unchanged listing reuses the committed version without opening files."
-    ),
+    kinds={"warc", "parquet"},
+    description="One row per raw crawl file of a (dump, chunk): URL, size, checksum, record count (null in listing "
+        "mode), listing fingerprint. An unchanged listing reuses the committed version without opening files.",
 )
 def raw_crawl(context: AssetExecutionContext, store: StoreResource, crawl: CrawlResource):
     part = crawl_partition(context.partition_key)

@@ -7,13 +7,13 @@ from dagster import (
     AssetDep,
     AssetExecutionContext,
     MetadataValue,
-    asset,
 )
 
 from assets import metadata
 from assets.partitions import by_dump, crawl_partition, crawl_partitions, dumps
 from assets.plans import partition_keys, plans
 from assets.results import materialize_result
+from assets.step_asset import step_asset
 from factory import curation, dedup, settings
 from factory.crawl.sources import chunk_keys
 from factory.curation import report
@@ -26,13 +26,12 @@ from resources.curation import CurationResource
 from resources.executor import ExecutorResource
 
 
-@asset(
+@step_asset(
+    curation.STEP,
     partitions_def=crawl_partitions,
     deps=[AssetDep("raw_crawl"), AssetDep("category_classifier")],
-    code_version=curation.STEP.code_version,
     group_name="curation",
-    owners=metadata.OWNERS,
-    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
+    kinds={"datatrove", "parquet"},
     check_specs=[
         AssetCheckSpec("not_empty", asset="filtered", description="documents survive when documents came in"),
         AssetCheckSpec("removal_drift", asset="filtered",
@@ -75,13 +74,12 @@ def plan_filtered(planner, partition: str) -> StepPlan:
     return curation_step.plan_chunk(planner.store, keys["dump"], keys["chunk"], planner.resources["curation_settings"].get_config())
 
 
-@asset(
+@step_asset(
+    dedup.STEP,
     partitions_def=dumps,
     deps=[AssetDep("filtered", partition_mapping=by_dump())],
-    code_version=dedup.STEP.code_version,
     group_name="curation",
-    owners=metadata.OWNERS,
-    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
+    kinds={"datatrove", "parquet"},
     check_specs=[AssetCheckSpec("not_empty", asset="deduped", description="the dump keeps documents after dedup")],
     description="One row per document of a dump after exact and MinHash dedup (one per cluster); removed/* holds the duplicates.",
 )

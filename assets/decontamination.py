@@ -1,11 +1,12 @@
 """The contamination index: what no mix may be trained on (every benchmark item the evaluator runs, every
 held-out document) as n-grams; every `mixed` version checks its sources' documents against it."""
 
-from dagster import AssetExecutionContext, MetadataValue, asset
+from dagster import AssetExecutionContext, MetadataValue
 
 from assets import metadata
 from assets.results import materialize_result
 from assets.plans import plans
+from assets.step_asset import step_asset
 from factory.decontamination.step import STEP, build_index, plan_index
 from factory.steps import StepPlan
 from resources import StoreResource
@@ -13,11 +14,10 @@ from resources.decontamination import DecontaminationResource
 from resources.evaluator import EvaluatorResource
 
 
-@asset(
-    code_version=STEP.code_version,
+@step_asset(
+    STEP,
     group_name="mixing",
-    owners=metadata.OWNERS,
-    kinds={"numpy", "parquet"} | metadata.store_kinds(),
+    kinds={"numpy", "parquet"},
     description="The 13-gram index of every benchmark item the evaluator runs and every held-out document, "
                 "versioned by the task files' content; every mix is decontaminated against it.",
 )

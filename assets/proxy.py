@@ -16,7 +16,6 @@ from dagster import (
     Failure,
     MaterializeResult,
     MetadataValue,
-    asset,
     asset_check,
 )
 
@@ -24,6 +23,7 @@ from assets import metadata
 from assets.partitions import mixes
 from assets.plans import plans
 from assets.results import materialize_result
+from assets.step_asset import step_asset
 from factory.evaluation import leaderboard as board
 from factory.evaluation import ranking
 from factory.evaluation.heldout import exclusion as heldout_exclusion
@@ -52,14 +52,13 @@ def _recipe(mix_recipes: MixRecipesResource, name: str):
     return recipes[name]
 
 
-@asset(
+@step_asset(
+    MIXED_STEP,
     partitions_def=mixes,
     deps=[*(AssetDep(name, partition_mapping=AllPartitionMapping())
             for name in ("filtered", "deduped", "synthetic", "edu_filtered", "semantic_deduped")), AssetDep("contamination_index")],
-    code_version=MIXED_STEP.code_version,
     group_name="mixing",
-    owners=metadata.OWNERS,
-    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
+    kinds={"datatrove", "parquet"},
     description="One token stream per mix: documents sampled to the recipe's weights and budget (held-out evaluation documents "
                 "and documents holding benchmark items dropped), shuffled, SmolLM2-tokenized into shards.",
 )
@@ -104,14 +103,13 @@ def heldout_not_in_mix(context, store: StoreResource) -> AssetCheckResult:
     )
 
 
-@asset(
+@step_asset(
+    PROXY_STEP,
     partitions_def=mixes,
     deps=["mixed"],
-    code_version=PROXY_STEP.code_version,
     pool="gpu",
     group_name="proxy",
-    owners=metadata.OWNERS,
-    kinds={"pytorch", "safetensors"} | metadata.store_kinds(),
+    kinds={"pytorch", "safetensors"},
     description="One checkpoint per seed per mix: Llama-architecture proxies trained from scratch on the mix (seed = init and data "
                 "order), with loss curves, tokens/s, MFU.",
 )
@@ -135,14 +133,13 @@ def plan_proxy_model(planner, partition: str) -> StepPlan:
     return plan_proxy(planner.store, partition, planner.resources["trainer"].get_config())
 
 
-@asset(
+@step_asset(
+    EVAL_STEP,
     partitions_def=mixes,
     deps=["proxy_model"],
-    code_version=EVAL_STEP.code_version,
     pool="gpu",
     group_name="proxy",
-    owners=metadata.OWNERS,
-    kinds={"lm-eval"} | metadata.store_kinds(),
+    kinds={"lm-eval"},
     description="One row per (seed, item) for a mix's proxies: acc, acc_norm, probability of the correct choice, its bits per byte, "
                 "the margin; and the bits per byte of every held-out document.",
 )
@@ -171,12 +168,11 @@ SCORE_COLUMNS = [("task", "string"), ("metric", "string"), ("value", "float"), (
                  ("seed_std", "float"), ("items", "int")]
 
 
-@asset(
+@step_asset(
+    board.STEP,
     deps=[AssetDep("proxy_eval", partition_mapping=AllPartitionMapping())],
-    code_version=board.STEP.code_version,
     group_name="proxy",
-    owners=metadata.OWNERS,
-    kinds={"parquet", "matplotlib"} | metadata.store_kinds(),
+    kinds={"parquet", "matplotlib"},
     description="One row per mix, ranked by the primary metric over seeds, and one decision per pair of mixes "
                 "(A better / B better / undecided, with its interval): the seed is the unit of noise.",
 )

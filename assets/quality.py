@@ -16,13 +16,13 @@ from dagster import (
     AssetExecutionContext,
     MaterializeResult,
     MetadataValue,
-    asset,
 )
 
 from assets import metadata
 from assets.partitions import dumps
 from assets.plans import partition_keys, plans
 from assets.results import materialize_result
+from assets.step_asset import step_asset
 from factory.categories import step as categories
 from factory.quality import annotations_step, classifier_step, edu_filtered_step, scores_step
 from factory.semantic_dedup import step as semantic
@@ -37,11 +37,10 @@ GROUP = "quality"
 CONFUSION_NOTE = "rows: true, columns: predicted"
 
 
-@asset(
-    code_version=categories.STEP.code_version,
+@step_asset(
+    categories.STEP,
     group_name=GROUP,
-    owners=metadata.OWNERS,
-    kinds={"fasttext", "scikitlearn"} | metadata.store_kinds(),
+    kinds={"fasttext", "scikitlearn"},
     description="The document-category classifier (Educational, Advertising, Forum, News, Creative, Boilerplate, "
                 "Nonsensical, Other), trained on labelled WebOrganizer pages, with its held-out accuracy.",
 )
@@ -65,13 +64,12 @@ def plan_category_classifier(planner, partition: None) -> StepPlan:
     return categories.plan_classifier(planner.resources["category_settings"].get_config())
 
 
-@asset(
+@step_asset(
+    annotations_step.STEP,
     deps=[AssetDep("deduped", partition_mapping=AllPartitionMapping())],
-    code_version=annotations_step.STEP.code_version,
     pool="gpu",
     group_name=GROUP,
-    owners=metadata.OWNERS,
-    kinds={"vllm", "parquet"} | metadata.store_kinds(),
+    kinds={"vllm", "parquet"},
     description="One row per graded document: its educational score 0-5 from the LLM annotator (null when unparseable) "
                 "or from an existing labelled set, with the raw answer.",
 )
@@ -99,12 +97,11 @@ def plan_quality_annotations(planner, partition: None) -> StepPlan:
     return annotations_step.plan_annotations(planner.store, config, dumps, planner.resources["generator"].generator_config())
 
 
-@asset(
+@step_asset(
+    classifier_step.STEP,
     deps=["quality_annotations"],
-    code_version=classifier_step.STEP.code_version,
     group_name=GROUP,
-    owners=metadata.OWNERS,
-    kinds={"scikitlearn", "pytorch"} | metadata.store_kinds(),
+    kinds={"scikitlearn", "pytorch"},
     description="The educational-value classifier trained on the annotations (MiniLM embeddings + regression head, or "
                 "fastText): held-out error, F1 at score >= 3, confusion matrix, AUC on human labels.",
 )
@@ -126,13 +123,12 @@ def plan_quality_classifier(planner, partition: None) -> StepPlan:
     return classifier_step.plan_classifier(planner.store, planner.resources["quality_settings"].classifier_config())
 
 
-@asset(
+@step_asset(
+    scores_step.STEP,
     partitions_def=dumps,
     deps=["deduped", "quality_classifier"],
-    code_version=scores_step.STEP.code_version,
     group_name=GROUP,
-    owners=metadata.OWNERS,
-    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
+    kinds={"datatrove", "parquet"},
     description="Attributes beside a dump's documents: one row per document (same shards, same order) with its "
                 "educational score; a new classifier never rewrites the corpus.",
 )
@@ -159,13 +155,12 @@ def plan_quality_scores(planner, partition: str) -> StepPlan:
                                    planner.resources["quality_settings"].source_asset)
 
 
-@asset(
+@step_asset(
+    edu_filtered_step.STEP,
     partitions_def=dumps,
     deps=["deduped", "quality_scores"],
-    code_version=edu_filtered_step.STEP.code_version,
     group_name=GROUP,
-    owners=metadata.OWNERS,
-    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
+    kinds={"datatrove", "parquet"},
     description="One row per document of a dump whose educational score reaches the threshold; removed/edu_score holds the rest.",
 )
 def edu_filtered(context: AssetExecutionContext, store: StoreResource, quality_settings: QualitySettingsResource,
@@ -181,13 +176,12 @@ def plan_edu_filtered(planner, partition: str) -> StepPlan:
     return edu_filtered_step.plan_filter(planner.store, partition_keys(partition)["dump"], planner.resources["quality_settings"].threshold)
 
 
-@asset(
+@step_asset(
+    semantic.STEP,
     partitions_def=dumps,
     deps=["deduped"],
-    code_version=semantic.STEP.code_version,
     group_name=GROUP,
-    owners=metadata.OWNERS,
-    kinds={"datatrove", "parquet"} | metadata.store_kinds(),
+    kinds={"datatrove", "parquet"},
     description="One row per document of a dump after semantic dedup (SemDeDup: MiniLM embeddings, k-means, cosine "
                 "threshold within clusters); removed/semantic holds the near-duplicates and pruned prototypes.",
 )

@@ -23,12 +23,12 @@ from dagster import (
     MetadataValue,
     MultiPartitionKey,
     MultiPartitionsDefinition,
-    asset,
 )
 
-from assets.metadata import OWNERS, category_metadata, store_kinds
+from assets.metadata import category_metadata
 from assets.partitions import by_dump, dumps
 from assets.plans import partition_keys, plans
+from assets.step_asset import step_asset
 from factory import generation
 from factory.generation import diversity_problems, load_recipe
 from factory.generation.step import REJECTED, plan_partition
@@ -52,14 +52,13 @@ def synthetic_key(dump: str, recipe: str) -> MultiPartitionKey:
     return MultiPartitionKey({"dump": dump, "recipe": recipe})
 
 
-@asset(
+@step_asset(
+    generation.STEP,
     partitions_def=synthetic_partitions,
     deps=[AssetDep("deduped", partition_mapping=by_dump()), AssetDep("category_classifier")],
-    code_version=generation.STEP.code_version,
     pool="gpu",
     group_name="synthetic",
-    owners=OWNERS,
-    kinds={"vllm", "parquet"} | store_kinds(),
+    kinds={"vllm", "parquet"},
     check_specs=[
         AssetCheckSpec("accepted_outputs", asset="synthetic", blocking=True,
                        description="some outputs pass the output checks (fails loudly when all are rejected)"),
