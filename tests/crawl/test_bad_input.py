@@ -2,13 +2,14 @@
 nothing readable fails, and only its partition, naming the file.
 
 Every bad file is made here from the real ones in ../shared/data/web: a WARC cut in the middle, spliced
-with garbage, re-encoded, inflated to 50 MB; a C4 dump with broken lines. Good records are compared
-with what the intact file gives.
+with garbage, re-encoded, inflated to 50 MB; a C4 dump with broken lines. Good records are compared by content
+(URL and the SHA-256 of the payload) with the matching records of the intact file.
 """
 
 from __future__ import annotations
 
 import gzip
+import hashlib
 import io
 import json
 import random
@@ -77,6 +78,16 @@ def response(url: str, payload: bytes, content_type: str) -> bytes:
     return out.getvalue()
 
 
+def fingerprint(record: RawRecord) -> tuple[str, str]:
+    """A good record by content: its URL (a JSONL row without one: its id) and the SHA-256 of its payload (the HTML
+    bytes, or a JSONL row's text)."""
+    return record.url or record.id, hashlib.sha256(record.html or record.text.encode("utf-8")).hexdigest()
+
+
+def payload(key: str, data: bytes) -> tuple[str, str]:
+    return key, hashlib.sha256(data).hexdigest()
+
+
 def corrupted(member: bytes) -> bytes:
     """A member whose deflate data is overwritten in the middle: zlib rejects it (or its CRC does)."""
     middle = len(member) // 2
@@ -97,7 +108,8 @@ def damage_utf8(data: bytes, every: int) -> bytes:
 
 @pytest.fixture(scope="module")
 def bad_files(web_data: Path, tmp_path_factory) -> dict[str, tuple[Path, dict]]:
-    """name -> (file, {"good": good records expected, "bad": Counter of reasons expected})."""
+    """name -> (file, {"good": good records expected, "content": their fingerprints from the intact files,
+    "bad": Counter of reasons expected})."""
     folder = tmp_path_factory.mktemp("crawl") / "bad"
     folder.mkdir()
     wget = members(web_data / WGET)
@@ -109,13 +121,17 @@ def bad_files(web_data: Path, tmp_path_factory) -> dict[str, tuple[Path, dict]]:
 
     files = {}
 
-    def put(name: str, data: bytes, good: int, **bad: int) -> None:
+    def put(name: str, data: bytes, content: list[tuple[str, str]], **bad: int) -> None:
         (folder / name).write_bytes(data)
-        files[name] = (folder / name, {"good": good, "bad": Counter(bad)})
+        files[name] = (folder / name, {"good": len(content), "content": sorted(content), "bad": Counter(bad)})
+
+    def intact(*indexes: int) -> list[tuple[str, str]]:
+        return [fingerprint(html[index][1]) for index in indexes]
 
     # Cut inside the 11th HTML response: the 10 before it are whole.
     cut_member = html[10][0]
-    put("cut.warc.gz", b"".join(wget[:cut_member]) + wget[cut_member][: len(wget[cut_member]) // 2], 10, truncated=1)
+    put("cut.warc.gz", b"".join(wget[:cut_member]) + wget[cut_member][: len(wget[cut_member]) // 2], intact(*range(10)),
+        truncated=1)
 
     # Garbage between records: a gzip member of junk, bytes that are not gzip, and a damaged record.
     junk = random.Random(1).randbytes(5000)
@@ -123,20 +139,23 @@ def bad_files(web_data: Path, tmp_path_factory) -> dict[str, tuple[Path, dict]]:
     spliced[html[15][0]] = corrupted(spliced[html[15][0]])
     spliced.insert(html[10][0], b"\x00garbage that is not gzip\x00" + junk[:300])
     spliced.insert(html[5][0], gzip.compress(junk))
-    put("spliced.warc.gz", b"".join(spliced), 21, unparsable_record=1, corrupt_gzip=2)
+    put("spliced.warc.gz", b"".join(spliced), intact(*(i for i in range(len(html)) if i != 15)),
+        unparsable_record=1, corrupt_gzip=2)
 
     # Charsets: cp1251 declared (as crawled); Latin-1 declared as UTF-8; UTF-8 with one bad byte; UTF-8 lost.
-    russian = cc("http://01spb.ru/")[0]
+    russian, russian_record = cc("http://01spb.ru/")
     chinese = cc("http://003338.cn/")[1].html
     german = cc("http://06.live-radsport.ch/fahrerstatistik")[1].text
+    one_bad_byte = chinese.replace(b"</title>", b"\xff</title>", 1)
     charsets = [
         members(web_data / CC)[russian],
         response("https://example.com/latin1", german.encode("cp1252"), "text/html; charset=utf-8"),
-        response("https://example.com/one-bad-byte", chinese.replace(b"</title>", b"\xff</title>", 1),
-                 "text/html; charset=utf-8"),
+        response("https://example.com/one-bad-byte", one_bad_byte, "text/html; charset=utf-8"),
         response("https://example.com/lost", damage_utf8(chinese, 5), "text/html; charset=utf-8"),
     ]
-    put("charsets.warc.gz", b"".join(charsets), 3, undecodable_text=1)
+    put("charsets.warc.gz", b"".join(charsets),
+        [fingerprint(russian_record), payload("https://example.com/latin1", german.encode("cp1252")),
+         payload("https://example.com/one-bad-byte", one_bad_byte)], undecodable_text=1)
 
     # 50 MB of a real page in one record; binary files served as text/html.
     page = html[0][1].html
@@ -144,13 +163,13 @@ def bad_files(web_data: Path, tmp_path_factory) -> dict[str, tuple[Path, dict]]:
     zipped = (web_data.parent / "corpus/nltk/inaugural.zip").read_bytes()[:200_000]
     bz2 = (web_data.parent / "eval/hellaswag/hellaswag_val_full.txt.bz2").read_bytes()[:200_000]
     put("big.warc.gz", wget[html[0][0]] + response("https://example.com/big", big, "text/html") + wget[html[1][0]],
-        2, too_large=1)
+        intact(0, 1), too_large=1)
     put("binary.warc.gz", response("https://example.com/a.zip", zipped, "text/html")
         + response("https://example.com/b.bz2", bz2, "text/html; charset=utf-8") + wget[html[2][0]],
-        1, binary_payload=2)
+        intact(2), binary_payload=2)
 
-    put("empty.warc.gz", b"", 0, empty_file=1)
-    put("empty.jsonl.gz", gzip.compress(b""), 0, empty_file=1)
+    put("empty.warc.gz", b"", [], empty_file=1)
+    put("empty.jsonl.gz", gzip.compress(b""), [], empty_file=1)
 
     # A C4 dump with broken lines: cut JSON, not an object, no text, damaged UTF-8, cp1252 text.
     lines = gzip.decompress((web_data / GUARDIAN).read_bytes()).splitlines()
@@ -161,7 +180,10 @@ def bad_files(web_data: Path, tmp_path_factory) -> dict[str, tuple[Path, dict]]:
                       ensure_ascii=False).encode()
     broken = [lines[0], lines[1][:200], b"[1, 2, 3]", b'{"id": "x", "title": "no text"}', lines[2],
               damage_utf8(lost, 3), accented, b"", *lines[3:]]
-    put("broken.jsonl.gz", gzip.compress(b"\n".join(broken) + b"\n"), 10,
+    rows = [json.loads(line) for line in (lines[0], lines[2], *lines[3:])]
+    expected = [payload(r["id"], r["text"].encode()) for r in rows]  # C4 rows name no URL
+    expected.append(payload("cp1252-row", (row["text"] + " Café déjà vu, naïve façade.").encode()))
+    put("broken.jsonl.gz", gzip.compress(b"\n".join(broken) + b"\n"), expected,
         malformed_json=2, no_text_field=1, undecodable_text=1)
     return files
 
@@ -171,6 +193,8 @@ def test_every_bad_file_gives_its_good_records_and_counts_the_bad_ones_by_reason
     for name, (path, expected) in bad_files.items():
         good, bad = read(path.read_bytes(), "jsonl" if ".jsonl" in name else "warc")
         assert (len(good), Counter(b.reason for b in bad)) == (expected["good"], expected["bad"]), name
+        # The good records are the intact file's, byte for byte: none truncated, re-encoded or taken from junk.
+        assert sorted(fingerprint(record) for record in good) == expected["content"], name
         assert all(b.detail and b.where for b in bad), name
 
 
