@@ -1,4 +1,5 @@
-"""A run killed mid-way (as a preempted machine) resumes: completed tasks are skipped, not redone."""
+"""A run killed mid-way (as a preempted machine) resumes: completed tasks are skipped, not redone, and the resumed
+run commits what an uninterrupted run commits (the same version and content hash)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ semantic_dedup_dump(Store(sys.argv[1]), sys.argv[2], SemanticDedupConfig(**json.
 def test_a_run_killed_after_the_first_filter_part_resumes_where_it_stopped(web_data, tmp_path):
     store = Store(str(tmp_path / "store"))
     pages = c4_pages(web_data, 10, skip=60)
-    write_input(store, DUMP, [pages[:5], pages[5:] + [("copy", paraphrase(pages[0][1], 4, seed=1))]])
+    shards = [pages[:5], pages[5:] + [("copy", paraphrase(pages[0][1], 4, seed=1))]]
+    write_input(store, DUMP, shards)
     config = SemanticDedupConfig(clusters=2, max_tokens=128, kmeans_sample=100)
     log = tmp_path / "killed.log"
     with open(log, "w") as output:  # datatrove's manager process shares the child's session and is killed with it
@@ -53,3 +55,8 @@ def test_a_run_killed_after_the_first_filter_part_resumes_where_it_stopped(web_d
     assert manifest.counts["removed_semantic"] == 1 and manifest.counts["documents"] == 10
     kept = set(store.read_table(manifest, "documents").column("id").to_pylist())
     assert len({"copy", pages[0][0]} & kept) == 1 and {doc_id for doc_id, _ in pages[1:]} <= kept
+
+    uninterrupted_store = Store(str(tmp_path / "uninterrupted"))
+    write_input(uninterrupted_store, DUMP, shards)
+    uninterrupted = semantic_dedup_dump(uninterrupted_store, DUMP, config).manifest
+    assert (manifest.version, manifest.content_hash) == (uninterrupted.version, uninterrupted.content_hash)
