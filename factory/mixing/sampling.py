@@ -1,13 +1,15 @@
 """Deterministic weighted sampling of documents to each source's token budget, streamed through tasks.
 
-Every document gets a uniform draw ``u = hash(seed, source, version, id)``. A source that must give
+Every document gets a uniform draw ``u = hash(seed, source, partition, id)``. A source that must give
 ``T`` tokens out of the ``A`` it has gives every document ``T // A`` times (full passes), plus one
 more copy of the documents with the smallest ``u`` until the remaining ``T - (T // A) * A`` tokens
 are met. That threshold is found without holding the documents anywhere: each task adds its
 documents' tokens into a histogram of ``u`` (``WeighDocuments``), the driver sums the histograms
 of a source and finds the bin where the remainder is reached (``Threshold``), and documents in
 that one bin are kept with the probability that fills it. The result depends only on the recipe
-and the input versions, never on file order, the machine or the number of workers.
+and the input documents, never on file order, the machine or the number of workers, nor on the
+input version ids: a crawl file copied again unchanged (a new modification time, so new versions
+upstream) draws the same sample, and the leaderboard does not move with it.
 """
 
 from __future__ import annotations
@@ -26,17 +28,19 @@ SOURCE = "mix_source"
 VERSION = "mix_version"
 
 
-def draw(seed: int, source: int, version: str, doc_id: str, salt: str = "") -> float:
+def draw(seed: int, source: int, partition: str, doc_id: str, salt: str = "") -> float:
     """A uniform number in [0, 1) that depends only on its arguments."""
-    digest = hashlib.blake2b(f"{seed}:{source}:{version}:{doc_id}:{salt}".encode(), digest_size=8).digest()
+    digest = hashlib.blake2b(f"{seed}:{source}:{partition}:{doc_id}:{salt}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little") / 2**64
 
 
 @dataclass(frozen=True)
 class ShardSource:
-    """Which source (index in the recipe) and which version an input shard belongs to."""
+    """Which source (index in the recipe), partition (what the draws depend on) and version (the lineage each kept
+    document records) an input shard belongs to."""
 
     source: int
+    partition: str
     version: str
 
 
@@ -87,7 +91,7 @@ class WeighDocuments(PipelineStep):
         histogram = np.zeros(BINS, dtype=np.int64)
         for document in data or ():
             if (tokens := _tokens(document)) > 0:
-                histogram[int(draw(self.seed, shard.source, shard.version, document.id) * BINS)] += tokens
+                histogram[int(draw(self.seed, shard.source, shard.partition, document.id) * BINS)] += tokens
                 self.stat_update("documents")
         with self.output.open(f"{rank:05d}.npy", "wb") as handle:
             np.save(handle, histogram, allow_pickle=False)
@@ -112,8 +116,8 @@ class SampleDocuments(PipelineStep):
             tokens = _tokens(document)
             if tokens <= 0:
                 continue
-            u = draw(self.seed, shard.source, shard.version, document.id)
-            copies = threshold.copies(u, draw(self.seed, shard.source, shard.version, document.id, "bin"))
+            u = draw(self.seed, shard.source, shard.partition, document.id)
+            copies = threshold.copies(u, draw(self.seed, shard.source, shard.partition, document.id, "bin"))
             if copies:
                 document.metadata.update({COPIES: copies, SOURCE: shard.source, VERSION: shard.version})
                 self.stat_update(f"source_{shard.source}_tokens", value=tokens * copies)

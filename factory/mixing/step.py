@@ -36,8 +36,9 @@ from factory.store.writer import LOGS_DIR
 
 log = logging.getLogger(__name__)
 # code versions: 2: histogram-threshold sampling, datatrove tokenization into .ds shards; 3: held-out documents dropped;
-# 4: benchmark decontamination against the contamination index (a new input)
-STEP = Step("mixed", code_version="4", libraries=("datatrove", "tokenizers", "numpy"))
+# 4: benchmark decontamination against the contamination index (a new input); 5: draws keyed by each input's partition,
+# not its version id (a crawl file touched without a change no longer redraws every mix)
+STEP = Step("mixed", code_version="5", libraries=("datatrove", "tokenizers", "numpy"))
 ASSET = STEP.asset
 DEFAULT_SHARD_TOKENS = 4_000_000
 
@@ -110,7 +111,7 @@ def _layout(store: Store, writer: VersionWriter, plan: MixPlan, exclusion: Exclu
             base = store.version_dir(manifest.asset, manifest.partition, manifest.version)[len(store.root) + 1:]
             for entry in manifest.files_under(source.source.table):
                 lines.append(f"{base}/{entry.path}")
-                shards.append(ShardSource(index, manifest.version))
+                shards.append(ShardSource(index, manifest.partition, manifest.version))
     return MixLayout(root=store.folder(store.root), paths=tuple(lines), version=writer.folder, logs=writer.logs_folder(),
                      shards=tuple(shards), exclusion=exclusion, decontamination=decontamination)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import signal
 import subprocess
@@ -50,6 +51,8 @@ def test_vllm_generation_killed_after_a_chunk_redoes_no_committed_chunk(vllm_res
                 os.killpg(child.pid, signal.SIGKILL)
     assert status == -signal.SIGKILL, log.read_text()[-3000:]
     assert store.versions("synthetic", {"dump": DUMP, "recipe": "finephrase_faq"}) == []
+    committed = committed_bytes(store)
+    assert any(path.endswith(".parquet") for path in committed)  # chunk 1's part marker and the files it lists
 
     generator = CountingGenerator(vllm_resource.get())
     result = generate_synthetic(store, generator, dump=DUMP, recipe=load_recipe("finephrase_faq"), config=CONFIG)
@@ -59,3 +62,13 @@ def test_vllm_generation_killed_after_a_chunk_redoes_no_committed_chunk(vllm_res
     assert manifest.parts == 3 and manifest.counts["requests"] == 6 and manifest.stats["parts_resumed"] == 1
     kept = store.read_table(manifest, "documents").to_pylist() + store.read_table(manifest, "rejected").to_pylist()
     assert first_chunk <= {row["source_id"] for row in kept}  # the killed run's chunk is part of the version
+    assert committed_bytes(store, manifest.version) == committed  # the killed run's committed bytes are untouched
+
+
+def committed_bytes(store: Store, version: str | None = None) -> dict[str, bytes]:
+    """Every file of the killed run's committed part 0 (its marker and the files it lists), by path."""
+    partition = store.partition_dir("synthetic", {"dump": DUMP, "recipe": "finephrase_faq"})
+    [folder] = [f"{partition}/{version}"] if version else store.glob(f"{partition}/*")
+    marker = f"{folder}/_parts/part-00000.json"
+    files = [entry["path"] for entry in json.loads(store.get(marker))["files"]]
+    return {path: store.get(f"{folder}/{path}") for path in ["_parts/part-00000.json", *files]}

@@ -25,15 +25,16 @@ def brown_texts(shared_data: Path, n: int, lines_per_doc: int = 20) -> list[str]
     return [" ".join(lines[i * lines_per_doc:(i + 1) * lines_per_doc]) for i in range(n)]
 
 
-def write_documents(store: Store, asset: str, partition, texts: list[str], tag: str = "test"):
-    """Commit a documents version of ``texts`` (as the curation or generation steps would)."""
+def write_documents(store: Store, asset: str, partition, texts: list[str], tag: str = "test", salt: str = ""):
+    """Commit a documents version of ``texts`` (as the curation or generation steps would); ``salt`` makes another
+    version id of the same documents (as a crawl file copied again with a new modification time does upstream)."""
     tokens = count_tokens(texts)
     rows = [
         {"id": f"{tag}-{i}", "text": t, "url": f"https://example.org/{tag}/{i}", "dump": tag, "source_file": f"{tag}.jsonl",
          "tokens": n, "metadata": "{}"}
         for i, (t, n) in enumerate(zip(texts, tokens, strict=True))
     ]
-    writer = open_writer(store, asset, partition, code_version="test", config={"tag": tag, "n": len(texts)})
+    writer = open_writer(store, asset, partition, code_version="test", config={"tag": tag, "n": len(texts), **({"salt": salt} if salt else {})})
     with writer.part(0) as part:
         part.write_table("documents", pa.Table.from_pylist(rows, schema=DOCUMENT_SCHEMA))
         part.count(documents=len(rows), tokens=sum(tokens))
