@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 import time
 
@@ -96,12 +95,13 @@ def _fmt(value) -> str:
 def ui(port: int = typer.Option(3000, help="port on 127.0.0.1")) -> None:
     """Open the Dagster UI (dagster dev) on the same store and instance as the demo."""
     from assets.instance import ensure_dagster_home
+    from assets.ui_server import serve
 
     settings.set_offline_defaults()
     home = ensure_dagster_home()
     console.print(f"Dagster UI on http://127.0.0.1:{port} (DAGSTER_HOME={home}); Ctrl-C stops it")
     command = [sys.executable, "-m", "dagster", "dev", "-h", "127.0.0.1", "-p", str(port), "-w", "workspace.yaml"]
-    raise typer.Exit(subprocess.call(command, env={**os.environ, "DAGSTER_HOME": str(home)}))
+    raise typer.Exit(serve(command, env={**os.environ, "DAGSTER_HOME": str(home)}))
 
 
 @app.command()

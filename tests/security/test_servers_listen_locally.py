@@ -4,6 +4,7 @@ One test starts the real UI and reads every listening socket of its process tree
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import signal
@@ -24,10 +25,11 @@ LOCAL = "127.0.0.1"
 
 def test_factory_ui_runs_dagster_dev_on_127_0_0_1(monkeypatch, tmp_path):
     import assets.cli
+    import assets.ui_server
 
     monkeypatch.setenv("DAGSTER_HOME", str(tmp_path / "dagster"))
     commands = []
-    monkeypatch.setattr(assets.cli.subprocess, "call", lambda command, env: commands.append(command) or 0)
+    monkeypatch.setattr(assets.ui_server, "serve", lambda command, env: commands.append(command) or 0)
     result = CliRunner().invoke(assets.cli.app, ["ui", "--port", "3999"])
     assert result.exit_code == 0, result.output
     [command] = commands
@@ -85,6 +87,7 @@ def test_the_real_factory_ui_listens_only_on_127_0_0_1(tmp_path):
     with open(log, "wb") as out:
         process = subprocess.Popen([str(Path(sys.executable).parent / "factory"), "ui", "--port", str(port)], cwd=REPO, env=env,
                                    stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    started: list[psutil.Process] = []
     try:
         deadline = time.time() + 180
         while True:
@@ -99,13 +102,27 @@ def test_the_real_factory_ui_listens_only_on_127_0_0_1(tmp_path):
         assert (LOCAL, port) in {(ip, p) for _, ip, p in listening}
         exposed = [entry for entry in listening if entry[1] != LOCAL]
         assert not exposed, f"listening beyond 127.0.0.1: {exposed}"
+        # Stopped as a service manager or a terminal would stop it: SIGTERM to `factory ui` alone. Every process it
+        # started (dagster dev, the webserver, the daemon, the code server) must be gone within 10 s.
+        started = psutil.Process(process.pid).children(recursive=True)
+        assert len(started) >= 3, [p.cmdline()[:4] for p in started]
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=15)
+        _, alive = psutil.wait_procs(started, timeout=10)
+        assert not alive, f"left running after factory ui stopped: {[(p.pid, p.cmdline()[:4]) for p in alive]}"
     finally:
         _stop_group(process)
+        for leftover in started:  # dagster dev runs in a session of its own: not in the group stopped above
+            with contextlib.suppress(psutil.NoSuchProcess):
+                leftover.kill()
 
 
 def _stop_group(process: subprocess.Popen, grace_s: float = 30.0) -> None:
     """SIGTERM to the UI's process group (dagster dev, webserver, daemon, code server), then SIGKILL what is left."""
-    os.killpg(process.pid, signal.SIGTERM)
+    try:
+        os.killpg(process.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
     deadline = time.time() + grace_s
     while time.time() < deadline:
         process.poll()
