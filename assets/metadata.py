@@ -13,7 +13,7 @@ from typing import Any
 
 from dagster import MetadataValue, TableColumn, TableRecord, TableSchema
 
-from factory.plots import horizontal_bars_png
+from factory.plots import horizontal_bars_png, score_histogram_png
 from factory.store import Manifest, Store
 
 MAX_TABLE_ROWS = 50
@@ -98,3 +98,33 @@ def contamination_metadata(report: Mapping[str, Any]) -> dict[str, MetadataValue
         "contaminated_documents": MetadataValue.int(int(report["documents"])),
         "contamination_index": MetadataValue.text(str(report["index"])),
     }
+
+
+def faithfulness_metadata(summary: Mapping[str, Any], rejected: int, requests: int, threshold: float | None) -> dict[str, MetadataValue]:
+    """A synthetic version's faithfulness: the score's distribution (scored and kept), the share the gate rejected,
+    and the least faithful outputs it kept beside the opening of their sources."""
+    if not summary.get("scored"):
+        return {}
+    chart = score_histogram_png(summary["histogram"], summary["kept_histogram"], threshold,
+                                "Faithfulness of each output to its source", "faithfulness (0: about something else, 1: the source's own words)")
+    return {
+        "faithfulness_mean": MetadataValue.float(summary["mean"]),
+        "faithfulness_kept_mean": MetadataValue.float(summary["kept_mean"]),
+        "unfaithful_share": MetadataValue.float(round(rejected / requests, 4) if requests else 0.0),
+        "faithfulness_threshold": MetadataValue.text("off" if threshold is None else f"{threshold:g}"),
+        "faithfulness_chart": image(chart, f"{summary['scored']} outputs scored, {summary['kept']} kept; {rejected} rejected as unfaithful"),
+        "least_faithful_kept": MetadataValue.md(_least_faithful_markdown(summary.get("least_faithful_kept", []))),
+    }
+
+
+def _least_faithful_markdown(rows: Sequence[Mapping[str, Any]]) -> str:
+    if not rows:
+        return "_none kept_"
+    blocks = []
+    for row in rows:
+        head = (f"**faithfulness {row['faithfulness']:.2f}** (similarity {row['source_similarity']:.2f}, "
+                f"supported {row['supported_share']:.0%}) · source `{row['source_id']}`")
+        output = "\n".join(f"> {line}" for line in row["output"].splitlines() if line.strip()) or "> _(empty)_"
+        source = "\n".join(f"> {line}" for line in row["source"].splitlines() if line.strip()) or "> _(empty)_"
+        blocks.append(f"{head}\n\nOutput:\n\n{output} …\n\nSource (opening):\n\n{source} …")
+    return "\n\n---\n\n".join(blocks)

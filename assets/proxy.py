@@ -205,7 +205,8 @@ def plan_leaderboard(planner, partition: None) -> StepPlan:
 
 LEADERBOARD_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("primary_metric", "string"), ("primary", "float"),
                        ("seed_std", "float"), ("seeds", "int"), ("heldout_bpb", "float"), ("task_bpb", "float"),
-                       ("prob_correct", "float"), ("centred_acc", "float"), ("tokens_trained", "int"), ("lineage", "string")]
+                       ("prob_correct", "float"), ("centred_acc", "float"), ("tokens_trained", "int"), ("synthetic_faithfulness", "float"),
+                       ("lineage", "string")]
 DECISION_COLUMNS = [("a", "string"), ("b", "string"), ("verdict", "string"), ("estimate", "float"), ("low", "float"),
                     ("high", "float"), ("seeds_a", "int"), ("seeds_b", "int"), ("reason", "string")]
 KNOWN_COLUMNS = [("better", "string"), ("worse", "string"), ("outcome", "string"), ("estimate", "float"), ("low", "float"),

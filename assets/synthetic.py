@@ -25,7 +25,7 @@ from dagster import (
     MultiPartitionsDefinition,
 )
 
-from assets.metadata import category_metadata
+from assets.metadata import category_metadata, faithfulness_metadata
 from assets.partitions import by_dump, dumps
 from assets.plans import partition_keys, plans
 from assets.step_asset import step_asset
@@ -137,6 +137,8 @@ def _display_metadata(store: Store, manifest: Manifest, recipe) -> dict:
         "compression_ratio": diversity.get("compression_ratio", 0.0),
         "samples": MetadataValue.md(_samples_markdown(_read_samples(store, manifest, "documents"))),
         "rejected_samples": MetadataValue.md(_samples_markdown(_read_samples(store, manifest, REJECTED))),
+        **faithfulness_metadata(stats.get("faithfulness", {}), rejections.get("unfaithful", 0), requests,
+                                manifest.config.get("checks", {}).get("unfaithful_min_score")),
         **(category_metadata(stats["categories"]) if stats.get("categories", {}).get("documents") else {}),
     }
 

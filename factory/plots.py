@@ -32,3 +32,30 @@ def horizontal_bars_png(labels: Sequence[str], values: Sequence[float], title: s
     figure.savefig(buffer, format="png")
     plt.close(figure)
     return buffer.getvalue()
+
+
+def score_histogram_png(all_counts: Sequence[int], kept_counts: Sequence[int], threshold: float | None, title: str,
+                        xlabel: str) -> bytes:
+    """Counts per equal bin over [0, 1]: every scored item, the kept ones over them, the gate's threshold as a line."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    width = 1.0 / len(all_counts)
+    lefts = [index * width for index in range(len(all_counts))]
+    figure, axis = plt.subplots(figsize=(6, 2.8), dpi=80)
+    axis.bar(lefts, list(all_counts), width=width, align="edge", color="tab:gray", alpha=0.5, label="scored")
+    axis.bar(lefts, list(kept_counts), width=width, align="edge", color="tab:blue", label="kept")
+    if threshold is not None:
+        axis.axvline(threshold, color="tab:red", linestyle="--", label=f"threshold {threshold:g}")
+    axis.set_xlim(0, 1)
+    axis.set_xlabel(xlabel)
+    axis.set_ylabel("outputs")
+    axis.set_title(title, fontsize=10)
+    axis.legend(fontsize=8)
+    figure.tight_layout()
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return buffer.getvalue()

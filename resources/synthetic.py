@@ -12,13 +12,14 @@ from typing import ClassVar
 from pydantic import Field
 
 from factory.generation import DiversityThresholds, OutputChecks, SyntheticConfig
+from factory.generation.checks import UNFAITHFUL_MIN_SCORE
 from factory.generation.recipes import NAME as RECIPE_NAME
 from factory.generation.recipes import RECIPES_DIR, load_recipe
 from factory.mixing.bounds import SourceBound
 from factory.store.partitions import check_value
 from resources.checked import CheckedResource
 
-SHARES = ("looping_max_repeat_share", "copied_max_share", "min_accepted_share", "max_same_first_sentence_share", "min_distinct_2")
+SHARES = ("looping_max_repeat_share", "copied_max_share", "unfaithful_min_score", "min_accepted_share", "max_same_first_sentence_share", "min_distinct_2")
 
 
 class SyntheticSettingsResource(CheckedResource):
@@ -34,6 +35,9 @@ class SyntheticSettingsResource(CheckedResource):
     empty_min_words: int | None = 10
     looping_max_repeat_share: float | None = 0.5
     copied_max_share: float | None = 0.7
+    unfaithful_min_score: float | None = Field(
+        default=UNFAITHFUL_MIN_SCORE, description="outputs whose faithfulness to their source scores below this are rejected "
+                                                  "as unfaithful (factory/generation/faithfulness.py); null: scored, not gated")
     truncated: str = Field(default="reject", description="outputs that hit max_tokens: reject, trim (to the last full sentence) or keep")
     min_accepted_share: float = Field(default=0.05, description="blocking check: below this share of kept outputs the partition fails")
     max_same_first_sentence_share: float = 0.2
@@ -52,7 +56,7 @@ class SyntheticSettingsResource(CheckedResource):
         for name in SHARES:
             value = getattr(self, name)
             if value is not None and not 0.0 <= value <= 1.0:
-                raise ValueError(f"{name} must be a fraction in [0, 1]{' or null (off)' if name in SHARES[:2] else ''}, got {value}")
+                raise ValueError(f"{name} must be a fraction in [0, 1]{' or null (off)' if name in SHARES[:3] else ''}, got {value}")
         for name in ("max_documents", "max_tokens", "empty_min_words"):
             value = getattr(self, name)
             if value is not None and value < (0 if name == "empty_min_words" else 1):
@@ -64,7 +68,7 @@ class SyntheticSettingsResource(CheckedResource):
     def step_config(self) -> SyntheticConfig:
         checks = OutputChecks(
             empty_min_words=self.empty_min_words, looping_max_repeat_share=self.looping_max_repeat_share,
-            copied_max_share=self.copied_max_share, truncated=self.truncated,
+            copied_max_share=self.copied_max_share, unfaithful_min_score=self.unfaithful_min_score, truncated=self.truncated,
         )
         return SyntheticConfig(
             source_asset=self.source_asset, max_documents=self.max_documents, chunk_size=self.chunk_size,

@@ -32,12 +32,13 @@ def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswe
     primary = METRICS[config.primary_metric]
     direction = "higher" if primary.higher_is_better else "lower"
     lines = [f"Ranked by **{primary.name}** ({primary.description}; {direction} is better), mean over seeds.", "",
-             "| rank | mix | role | " + primary.name + " | seed spread (std, min-max) | seeds | centred acc | prob correct | task BPB | tokens | lineage |",
-             "|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| rank | mix | role | " + primary.name + " | seed spread (std, min-max) | seeds | centred acc | prob correct | task BPB | tokens | synthetic faithfulness | lineage |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         spread = f"{_number(r['seed_std'])} ({_number(r['seed_min'])}-{_number(r['seed_max'])})" if r["seed_std"] is not None else "one seed"
         lines.append(f"| {r['rank']} | {r['mix']} | {r['role'] or ''} | {_number(r['primary'])} | {spread} | {r['seeds']} | "
                      f"{_number(r['centred_acc'])} | {_number(r['prob_correct'])} | {_number(r['task_bpb'])} | {r['tokens_trained']:,} | "
+                     f"{_number(r.get('synthetic_faithfulness'), 2)} | "
                      f"{r['lineage'].replace('|', '/')} |")
     lines += ["", f"**Decisions** on {primary.name} at {config.confidence:.0%} (seeds resampled, then items; Student t over seeds):", "",
               "| A | B | verdict | A - B (better direction) | interval | seeds | why |", "|---|---|---|---|---|---|---|"]

@@ -38,6 +38,7 @@ class MixResult:
     model: Manifest
     mixed: Manifest
     tables: dict[str, list[dict]] = field(repr=False)  # items / heldout rows, bounded by items x seeds
+    synthetic_faithfulness: float | None = None  # of the synthetic versions the mix draws from (None: it draws from none)
 
     @property
     def seeds(self) -> list[int]:
@@ -79,8 +80,23 @@ def collect(store: Store, roles: dict[str, str | None] | None = None) -> list[Mi
                               f"re-materialize proxy_model and proxy_eval for {mix}")
         model = _input(store, evaluation, "proxy_model")
         tables = {name: store.read_table(evaluation, name).to_pylist() for name in ("items", "heldout") if evaluation.files_under(name)}
-        results.append(MixResult(mix, (roles or {}).get(mix), evaluation, model, _input(store, model, "mixed"), tables))
+        mixed = _input(store, model, "mixed")
+        results.append(MixResult(mix, (roles or {}).get(mix), evaluation, model, mixed, tables, synthetic_faithfulness(store, mixed)))
     return results
+
+
+def synthetic_faithfulness(store: Store, mixed: Manifest) -> float | None:
+    """The mean faithfulness to their sources of the kept outputs of every synthetic version the mix draws from,
+    weighted by their number; None when it draws from none, or from one scored before faithfulness was measured."""
+    total, kept = 0.0, 0
+    refs = [ref for ref in mixed.inputs if ref.asset == "synthetic"]
+    for ref in refs:
+        summary = store.read_manifest(ref.asset, ref.partition, ref.version).stats.get("faithfulness") or {}
+        if not summary.get("kept"):
+            return None
+        total += summary["kept_mean"] * summary["kept"]
+        kept += summary["kept"]
+    return round(total / kept, 4) if kept else None
 
 
 def ranked(results: list[MixResult], primary: Metric) -> list[MixResult]:
@@ -197,6 +213,6 @@ def row(rank: int, result: MixResult, primary: Metric) -> dict:
         "aggregate_stderr": stats.get("aggregate_stderr"),
         "tokens_trained": result.model.counts.get("tokens_trained", 0), "params": result.model.stats.get("params", {}).get("params", 0),
         "final_loss": result.model.stats.get("final_loss"), "proxy_config": result.model.stats.get("config_name", ""),
-        "lineage": result.lineage_text(), "version_mixed": result.mixed.version, "version_proxy_model": result.model.version,
+        "synthetic_faithfulness": result.synthetic_faithfulness, "lineage": result.lineage_text(), "version_mixed": result.mixed.version, "version_proxy_model": result.model.version,
         "version_proxy_eval": result.evaluation.version,
     }

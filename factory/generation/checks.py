@@ -2,8 +2,9 @@
 
 Like datatrove's filters: one early return per reason, each threshold named after its reason,
 ``None`` switches that check off. The order matters only for which reason an output is counted
-under: empty, refused, looping, copied_source, truncated (a looping output usually also hits
-max tokens; looping is the cause worth counting).
+under: empty, refused, looping, copied_source, unfaithful, truncated (a looping output usually also
+hits max tokens; looping is the cause worth counting). ``unfaithful`` reads the output's faithfulness to
+its source (``factory.generation.faithfulness``), scored for the whole chunk before the checks run.
 """
 
 from __future__ import annotations
@@ -15,8 +16,11 @@ from typing import Any
 
 from factory.generation.backend import FINISH_LENGTH, Generation
 
-REASONS = ("empty", "refused", "looping", "copied_source", "truncated")
+REASONS = ("empty", "refused", "looping", "copied_source", "unfaithful", "truncated")
 WORD = re.compile(r"\w+", re.UNICODE)
+# bench/results/faithfulness.json: under the least faithful output of the labelled set that its reader judged faithful
+# (0.43), above nearly every output scored against another page
+UNFAITHFUL_MIN_SCORE = 0.4
 DEFAULT_REFUSALS = (
     "i'm sorry", "i am sorry", "i cannot", "i can't", "i can not", "i'm unable", "i am unable", "as an ai",
     "i apologize", "i won't be able", "i'm not able", "i am not able",
@@ -36,10 +40,11 @@ class OutputChecks:
     looping_max_repeat_share: float | None = 0.5  # share of word n-grams that repeat an earlier one
     copied_ngram: int = 8
     copied_max_share: float | None = 0.7  # share of output word n-grams found in the source
+    unfaithful_min_score: float | None = UNFAITHFUL_MIN_SCORE  # faithfulness below this: the output left its source
     truncated: str = "reject"  # an output that stopped at max_tokens: "reject", "trim" to its last full sentence, or "keep"
 
     def __post_init__(self) -> None:
-        for name in ("looping_max_repeat_share", "copied_max_share"):
+        for name in ("looping_max_repeat_share", "copied_max_share", "unfaithful_min_score"):
             value = getattr(self, name)
             if value is not None and not 0.0 < value <= 1.0:
                 raise ValueError(f"checks.{name} must be in (0, 1] or None (off), got {value}")
@@ -106,7 +111,10 @@ def trim_to_sentence(text: str) -> str:
     return text[: ends[-1]].rstrip() if ends else ""
 
 
-def check_output(generation: Generation, source_text: str, checks: OutputChecks) -> CheckResult:
+def check_output(generation: Generation, source_text: str, checks: OutputChecks,
+                 faithfulness: dict[str, float] | None = None) -> CheckResult:
+    """Keep or drop one output; ``faithfulness`` is its score against its source (recorded, and gated when the
+    threshold is set)."""
     text = generation.text.strip()
     tokens = words(text)
     if checks.empty_min_words is not None and len(tokens) < checks.empty_min_words:
@@ -116,11 +124,17 @@ def check_output(generation: Generation, source_text: str, checks: OutputChecks)
         return CheckResult(False, "refused")
     loop = repeat_share(tokens, checks.looping_ngram)
     copy = copied_share(tokens, words(source_text), checks.copied_ngram)
-    measures = {"repeat_share": round(loop, 4), "copied_share": round(copy, 4)}
+    measures = {"repeat_share": round(loop, 4), "copied_share": round(copy, 4), **(faithfulness or {})}
     if checks.looping_max_repeat_share is not None and loop > checks.looping_max_repeat_share:
         return CheckResult(False, "looping", measures)
     if checks.copied_max_share is not None and copy > checks.copied_max_share:
         return CheckResult(False, "copied_source", measures)
+    if checks.unfaithful_min_score is not None:
+        if faithfulness is None:
+            raise ValueError("the unfaithful check is on (checks.unfaithful_min_score) but no faithfulness score was given: "
+                             "score the outputs with factory.generation.faithfulness first, or set the threshold to None")
+        if faithfulness["faithfulness"] < checks.unfaithful_min_score:
+            return CheckResult(False, "unfaithful", measures)
     if generation.finish_reason == FINISH_LENGTH and checks.truncated != "keep":
         trimmed = trim_to_sentence(text) if checks.truncated == "trim" else ""
         if not trimmed or len(words(trimmed)) < (checks.empty_min_words or 1):

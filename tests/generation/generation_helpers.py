@@ -80,3 +80,15 @@ class PlantedGenerator(Generator):
 
 def planted(text: str, finish: str = "stop") -> Generation:
     return Generation(text=text, prompt_tokens=100, output_tokens=max(1, len(text.split())), finish_reason=finish)
+
+
+def source_of(request: GenerationRequest) -> str:
+    """The source document inside a rendered recipe prompt."""
+    return request.messages[-1]["content"].split("Document:\n", 1)[-1]
+
+
+def faithful(request: GenerationRequest) -> Generation:
+    """A planted output made of its source's own words (in reverse order, so it copies no n-gram): faithful to the
+    source by construction, for tests of everything but the faithfulness gate."""
+    words = source_of(request).split()[:80]
+    return planted("Q: What does this page say?\nA: " + " ".join(reversed(words)))

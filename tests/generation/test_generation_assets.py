@@ -42,7 +42,8 @@ def test_a_recipe_materializes_behind_pipes_with_diversity_metadata_and_checks(i
     vllm_resource = GeneratorResource(backend="vllm", model=str(smollm2_dir))
     engines_before = loaded_engines()
     recipe = "finephrase_tutorial"
-    result = run(instance, root, vllm_resource, recipe)
+    # Three 48-token tutorials: the gate is off (scored, not gated) so that a kept output is certain; the demo runs it on.
+    result = run(instance, root, vllm_resource, recipe, unfaithful_min_score=None)
     assert result.success, recipe
     (materialization,) = result.asset_materializations_for_node("synthetic")
     meta = materialization.metadata
@@ -57,6 +58,9 @@ def test_a_recipe_materializes_behind_pipes_with_diversity_metadata_and_checks(i
     tagged = {r.data["category"]: r.data["documents"] for r in meta["categories"].records}
     assert sum(tagged.values()) == meta["count/accepted"].value, "every kept output has a category"
     assert "category_chart" in meta
+    assert 0.0 < meta["faithfulness_mean"].value <= 1.0 and meta["unfaithful_share"].value == 0.0
+    assert meta["faithfulness_threshold"].value == "off" and "data:image/png;base64," in meta["faithfulness_chart"].value
+    assert "Source (opening):" in meta["least_faithful_kept"].value
     evaluations = {e.check_name: e for e in result.get_asset_check_evaluations()}
     assert set(evaluations) == {"accepted_outputs", "diversity"}
     assert evaluations["accepted_outputs"].passed

@@ -16,6 +16,11 @@ GOOD = (
     "Q: Where does the Fastnet race start?\nA: It starts in Cowes, on the Isle of Wight.\n\n"
     "Q: How many boats sailed in 2015?\nA: More than three hundred, from cruisers to trimarans."
 )
+FAITHFUL = {"faithfulness": 0.9}  # the chunk's scorer's verdict, planted (tests/generation/test_faithfulness.py scores)
+
+
+def check(output: str, checks: OutputChecks, finish: str = "stop", faithfulness: dict | None = FAITHFUL):
+    return check_output(planted(output, finish), SOURCE, checks, faithfulness)
 
 
 @pytest.mark.parametrize(("output", "finish", "reason"), [
@@ -28,23 +33,35 @@ GOOD = (
     (GOOD + "\n\nQ: Who won the", "length", "truncated"),
 ])
 def test_planted_bad_outputs_are_rejected_for_their_reason(output, finish, reason):
-    result = check_output(planted(output, finish), SOURCE, OutputChecks())
+    result = check(output, OutputChecks(), finish)
     assert (result.keep, result.reason) == (False, reason)
 
 
 def test_a_good_output_is_kept():
-    result = check_output(planted(GOOD), SOURCE, OutputChecks())
+    result = check(GOOD, OutputChecks())
     assert result.keep and result.reason == "" and result.measures["copied_share"] < 0.5
 
 
 def test_trim_mode_keeps_a_truncated_output_up_to_its_last_full_sentence():
-    result = check_output(planted(GOOD + "\n\nQ: Who won the", "length"), SOURCE, OutputChecks(truncated="trim"))
+    result = check(GOOD + "\n\nQ: Who won the", OutputChecks(truncated="trim"), "length")
     assert result.keep and result.text.endswith("cruisers to trimarans.")
 
 
 def test_none_switches_a_check_off():
     checks = OutputChecks(copied_max_share=None)
-    assert check_output(planted(SOURCE), SOURCE, checks).keep
+    assert check(SOURCE, checks).keep
+
+
+def test_an_output_that_left_its_source_is_rejected_as_unfaithful_and_the_gate_can_be_switched_off():
+    invented = {"faithfulness": 0.1}
+    assert (check(GOOD, OutputChecks(), faithfulness=invented).reason) == "unfaithful"
+    assert check(GOOD, OutputChecks(unfaithful_min_score=None), faithfulness=invented).keep
+    assert check(GOOD, OutputChecks(unfaithful_min_score=None), faithfulness=None).keep
+
+
+def test_the_unfaithful_gate_refuses_to_pass_an_output_it_was_given_no_score_for():
+    with pytest.raises(ValueError, match="no faithfulness score"):
+        check(GOOD, OutputChecks(), faithfulness=None)
 
 
 def test_thresholds_are_validated():

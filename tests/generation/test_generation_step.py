@@ -15,13 +15,14 @@ import pytest
 from factory.faults import CRASH_ENV
 from factory.generation import AllRejectedError, OutputChecks, SyntheticConfig, generate_synthetic, load_recipe
 from factory.store import Store
-from generation_helpers import DUMP, CountingGenerator, PlantedGenerator, planted, write_source
+from generation_helpers import DUMP, CountingGenerator, PlantedGenerator, faithful, planted, write_source
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def respond_by_document(request):
-    """A different planted output per source document: one per rejection reason, the rest good."""
+    """A different planted output per source document: one per rejection reason (the sixth invented, about something
+    the page never mentions), the rest faithful."""
     doc = request.messages[-1]["content"]
     number = int(request.request_id.rsplit("-", 1)[1])
     source_text = doc.split("Document:\n", 1)[-1]
@@ -30,11 +31,12 @@ def respond_by_document(request):
         planted("I'm sorry, but I cannot rewrite this document for you as it is written."),
         planted("the same words " * 40, "length"),
         planted(source_text),
-        planted("Q: What is it about?\nA: It is a long answer that never " + "ends well and " * 3, "length"),
+        planted(faithful(request).text, "length"),
+        planted("Q: Who founded the Academy of French Literature?\nA: The novelist Eric Rothjacket, in Lyon, in 1925."),
     ]
-    if number % 6 < len(outputs):
-        return outputs[number % 6]
-    return planted(f"Q: What does page {number} explain?\nA: It explains one idea clearly, in plain words, with an example.")
+    if number % 7 < len(outputs):
+        return outputs[number % 7]
+    return faithful(request)
 
 
 def test_planted_outputs_are_counted_by_reason_and_kept_aside_with_lineage(store, c4_docs):
@@ -45,16 +47,17 @@ def test_planted_outputs_are_counted_by_reason_and_kept_aside_with_lineage(store
                                 config=SyntheticConfig(chunk_size=5))
     manifest = result.manifest
     assert manifest.counts["requests"] == 12 and manifest.parts == 3
-    assert manifest.stats["rejections"] == {"empty": 2, "refused": 2, "looping": 2, "copied_source": 2, "truncated": 2}
-    assert manifest.counts["accepted"] == 2 and manifest.inputs[0].version == source.version
+    assert manifest.stats["rejections"] == {"empty": 2, "refused": 2, "looping": 2, "copied_source": 2, "unfaithful": 1,
+                                            "truncated": 2}
+    assert manifest.counts["accepted"] == 1 and manifest.inputs[0].version == source.version
     kept = store.read_table(manifest, "documents").to_pylist()
-    assert {row["source_id"] for row in kept} == {"doc-5", "doc-11"}
+    assert {row["source_id"] for row in kept} == {"doc-6"}
     row = kept[0]
     assert row["recipe"] == "finephrase_faq" and row["recipe_version"] == recipe.version and row["model"] == "planted-model@planted"
     assert json.loads(row["sampling"])["temperature"] == recipe.sampling.temperature and row["seed"] == 0
-    assert row["tokens"] > 0 and row["dump"] == DUMP and row["url"] == docs[5]["url"]
+    assert row["tokens"] > 0 and row["dump"] == DUMP and row["url"] == docs[6]["url"]
     rejected = store.read_table(manifest, "rejected").to_pylist()
-    assert sorted(r["reason"] for r in rejected).count("looping") == 2 and len(rejected) == 10
+    assert sorted(r["reason"] for r in rejected).count("looping") == 2 and len(rejected) == 11
     assert manifest.stats["accelerator_hours"]["cpu"] >= 0 and manifest.stats["tokens_out"] > 0
 
 
@@ -72,7 +75,8 @@ def test_a_missing_source_names_the_asset_to_materialize(store):
         generate_synthetic(store, PlantedGenerator(respond_by_document), dump=DUMP, recipe=load_recipe("wrap_easy"), config=SyntheticConfig())
 
 
-RESUME_SETTINGS = {"chunk_size": 2, "max_tokens": 8, "checks": {"empty_min_words": 1, "truncated": "keep"}}
+# 8-token outputs are fragments: the faithfulness gate is off so that resuming, not the gate, is what is tested.
+RESUME_SETTINGS = {"chunk_size": 2, "max_tokens": 8, "checks": {"empty_min_words": 1, "truncated": "keep", "unfaithful_min_score": None}}
 
 CHILD = """
 import json, sys
