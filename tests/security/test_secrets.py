@@ -224,7 +224,9 @@ def test_secrets_never_reach_the_store_the_instance_the_logs_or_the_audit_output
             "resources": {
                 "generator": {"backend": "openai", "base_url": base_url, "model": str(model), "served_model": "served",
                               "api_key": {"env": API_KEY_VARIABLE}, "concurrency": 2},
-                "synthetic_settings": {"recipes": [RECIPE], "dumps": [DUMP], "max_documents": 4, "chunk_size": 4, "max_tokens": 64},
+                # four 64-token outputs of the 135M model: scored, not gated (the gate could reject all four; secrets are tested)
+                "synthetic_settings": {"recipes": [RECIPE], "dumps": [DUMP], "max_documents": 4, "chunk_size": 4, "max_tokens": 64,
+                                       "unfaithful_min_score": None},
             },
         }))
         monkeypatch.setenv("FACTORY_SETTINGS", str(tmp_path / "factory.yaml"))
