@@ -28,6 +28,7 @@ class SyntheticLineage:
     recipe: str
     recipe_version: int | None
     model: str
+    faithfulness: dict[str, float] | None = None  # the output's scores against its source (versions before them: None)
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,10 @@ def details(document: InspectedDocument) -> Table:
         lineage = document.synthetic
         version = f" v{lineage.recipe_version}" if lineage.recipe_version is not None else ""
         grid.add_row("recipe", Text(f"{lineage.recipe}{version} by {lineage.model}"))
+        if lineage.faithfulness:
+            scores = lineage.faithfulness
+            grid.add_row("faithfulness", Text(f"{scores['faithfulness']:.2f}", style="bold") + Text(
+                f" (similarity {scores['source_similarity']:.2f}, {scores['supported_share']:.0%} of its words on the page)", style="dim"))
         where = f" in {lineage.source.version}" if lineage.source.version else " (not found in the inputs)"
         grid.add_row("source", Text(f"{lineage.source.id}{where}"))
         if lineage.source.snippet is not None:

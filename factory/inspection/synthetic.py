@@ -8,6 +8,7 @@ a snippet of the wanted ids, so a reviewer sees what the model was given next to
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from typing import Any
 
@@ -18,6 +19,7 @@ from factory.store import Manifest, Store
 
 LINEAGE_COLUMNS = ("source_id", "recipe", "recipe_version", "model")
 PREFERRED_SOURCE = "deduped"
+FAITHFULNESS_FIELDS = ("faithfulness", "source_similarity", "supported_share")  # factory.generation.faithfulness
 
 
 def is_synthetic(row: dict[str, Any]) -> bool:
@@ -54,6 +56,8 @@ def source_documents(store: Store, manifest: Manifest, source_ids: Iterable[str]
 def lineage_of(row: dict[str, Any], sources: dict[str, SourceDocument]) -> SyntheticLineage:
     source_id = str(row["source_id"])
     version = row.get("recipe_version")
+    measures = json.loads(row.get("metadata") or "{}")
+    faithfulness = {k: measures[k] for k in FAITHFULNESS_FIELDS if k in measures} or None
     return SyntheticLineage(source=sources.get(source_id, SourceDocument(source_id)), recipe=str(row.get("recipe") or ""),
                             recipe_version=int(version) if version is not None else None,
-                            model=str(row.get("model") or ""))
+                            model=str(row.get("model") or ""), faithfulness=faithfulness)

@@ -90,7 +90,8 @@ def build_store(root: Path, shared_data: Path) -> TinyStore:
                            {"model": "edu-classifier"}, inputs=[deduped])
     sources = [shards[0][2], shards[1][5], shards[1][29]]
     synthetic_rows = [{"id": f"syn-{k}", "text": f"Q: What does this page say?\nA: {row['text'][:150]}", "url": row["url"],
-                       "dump": DUMP, "source_file": row["source_file"], "tokens": 40, "metadata": "{}",
+                       "dump": DUMP, "source_file": row["source_file"], "tokens": 40,
+                       "metadata": json.dumps({"faithfulness": 0.61, "source_similarity": 0.72, "supported_share": 0.5}),
                        "source_id": row["id"], "recipe": RECIPE, "recipe_version": 2, "model": MODEL,
                        "sampling": json.dumps({"temperature": 0.7}), "seed": k} for k, row in enumerate(sources)]
     synthetic = commit_shards(store, "synthetic", {"dump": DUMP, "recipe": RECIPE}, "documents", [synthetic_rows],

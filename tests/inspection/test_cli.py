@@ -36,6 +36,7 @@ def test_inspect_prints_documents_with_lineage_and_the_seed(tiny):
     assert result.exit_code == 0, result.output
     text = flat(result.output)
     assert "faq v2 by SmolLM2-135M-Instruct" in text and f"in {tiny.deduped.short}" in text
+    assert "faithfulness 0.61 (similarity 0.72, 50% of its words on the page)" in text
     assert "seed 2 (--seed 2 shows the same sample)" in text
     filtered = flat(invoke("inspect", "deduped", "c4", "--category", "forum", "--score-min", "1", "--n", "2",
                            "--root", str(tiny.store.root)).output)
