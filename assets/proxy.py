@@ -27,6 +27,7 @@ from assets.step_asset import step_asset
 from factory.evaluation import leaderboard as board
 from factory.evaluation import ranking
 from factory.evaluation.heldout import exclusion as heldout_exclusion
+from factory.evaluation.repetition import describe, repeated_sources
 from factory.evaluation.step import STEP as EVAL_STEP
 from factory.evaluation.step import evaluate_proxy, plan_evaluation
 from factory.mixing import MixRecipeError
@@ -100,6 +101,23 @@ def heldout_not_in_mix(context, store: StoreResource) -> AssetCheckResult:
                      f"{manifest.short}: {found} held-out documents are in the mix (e.g. {examples}): rebuild it with this code"),
         metadata={"heldout_documents": len(exclusion.ids), "leaked": found, "heldout_digest": exclusion.digest,
                   "excluded_when_mixed": manifest.counts.get("heldout_excluded")},
+    )
+
+
+@asset_check(asset=mixed, description="no source is repeated more than the decisions resource's flag_repeats_over times")
+def repetition(context, store: StoreResource, decisions: DecisionsResource) -> AssetCheckResult:
+    manifest = store.get().require_current("mixed", context.partition_key) if context.has_partition_key else None
+    if manifest is None:
+        return AssetCheckResult(passed=True, description="not partitioned: nothing to check")
+    sources, over = manifest.stats.get("sources", []), decisions.get_config().flag_repeats_over
+    flagged = repeated_sources(sources, over)
+    most = max((s.get("repeats") or 0 for s in sources), default=0)
+    return AssetCheckResult(
+        passed=not flagged, severity=AssetCheckSeverity.WARN,
+        description=(f"{manifest.short} repeats {describe(flagged)}: over {over:g} passes, its share is mostly repetition"
+                     if flagged else f"{manifest.short}: at most {most:.2g} passes over one source (flagged over {over:g})"),
+        metadata={"max_repeats": float(most), "flag_repeats_over": float(over),
+                  "flagged": MetadataValue.json(flagged)},
     )
 
 
@@ -206,7 +224,7 @@ def plan_leaderboard(planner, partition: None) -> StepPlan:
 LEADERBOARD_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("primary_metric", "string"), ("primary", "float"),
                        ("seed_std", "float"), ("seeds", "int"), ("heldout_bpb", "float"), ("task_bpb", "float"),
                        ("prob_correct", "float"), ("centred_acc", "float"), ("tokens_trained", "int"), ("synthetic_faithfulness", "float"),
-                       ("lineage", "string")]
+                       ("max_repeats", "float"), ("repeated", "string"), ("lineage", "string")]
 DECISION_COLUMNS = [("a", "string"), ("b", "string"), ("verdict", "string"), ("estimate", "float"), ("low", "float"),
                     ("high", "float"), ("seeds_a", "int"), ("seeds_b", "int"), ("reason", "string")]
 KNOWN_COLUMNS = [("better", "string"), ("worse", "string"), ("outcome", "string"), ("estimate", "float"), ("low", "float"),

@@ -6,6 +6,7 @@ from dagster import ConfigurableResource
 from pydantic import Field, field_validator, model_validator
 
 from factory.evaluation.ranking import DecisionConfig
+from factory.evaluation.repetition import FLAG_REPEATS_OVER
 from factory.evaluation.metrics import METRICS
 
 
@@ -19,6 +20,8 @@ class DecisionsResource(ConfigurableResource):
     confidence: float = Field(default=0.95, description="confidence of every pairwise interval and decision")
     min_effect: float = Field(default=0.0, description="a candidate is promoted only if its interval clears this, in the metric's units")
     resamples: int = Field(default=2000, description="bootstrap resamples per comparison")
+    flag_repeats_over: float = Field(default=FLAG_REPEATS_OVER, description="a mix repeating one source more times than this is "
+                                                                            "flagged on the mix and the leaderboard")
 
     @field_validator("primary_metric")
     @classmethod
@@ -31,11 +34,11 @@ class DecisionsResource(ConfigurableResource):
     def _valid_config(self) -> "DecisionsResource":  # confidence, min_effect, resamples: before any run starts
         if self.resamples < 1:
             raise ValueError(f"resamples must be >= 1, got {self.resamples}")
-        DecisionConfig(self.primary_metric, self.confidence, self.min_effect, self.resamples)
+        DecisionConfig(self.primary_metric, self.confidence, self.min_effect, self.resamples, self.flag_repeats_over)
         return self
 
     def get_config(self) -> DecisionConfig:
         try:
-            return DecisionConfig(self.primary_metric, self.confidence, self.min_effect, self.resamples)
+            return DecisionConfig(self.primary_metric, self.confidence, self.min_effect, self.resamples, self.flag_repeats_over)
         except ValueError as error:
             raise ValueError(f"resources.decisions: {error}") from None

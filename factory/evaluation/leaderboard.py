@@ -22,7 +22,8 @@ from factory.store import Store
 
 log = logging.getLogger(__name__)
 # 2: ranked by a primary metric over seeds, with pairwise decisions; 3: decisions remade on the clean subset
-# 4: each row says how faithful to their sources the synthetic outputs the mix draws from are
+# 4: each row says how faithful to their sources the synthetic outputs the mix draws from are, and flags a source the mix
+#    repeats more than flag_repeats_over times
 STEP = Step("leaderboard", code_version="4", libraries=("numpy",))
 ASSET = STEP.asset
 
@@ -56,7 +57,7 @@ def _plan(evaluations: dict, roles: dict[str, str | None] | None, config: Decisi
 def _build(writer, results: list, config: DecisionConfig, known_better: dict[str, str] | None) -> StepResult:
     primary = METRICS[config.primary_metric]
     order = ranked(results, primary)
-    rows = [row(rank, result, primary) for rank, result in enumerate(order, 1)]
+    rows = [row(rank, result, primary, config.flag_repeats_over) for rank, result in enumerate(order, 1)]
     available = [name for name, chosen in METRICS.items() if all(r.tables.get(chosen.table) for r in results)]
     decisions = pairwise(order, config, [config.primary_metric, *[n for n in available if n != config.primary_metric]])
     known = known_answers(order, known_better or {}, config)

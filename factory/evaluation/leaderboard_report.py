@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from factory.evaluation.decide import Decision
@@ -11,6 +12,18 @@ from factory.evaluation.ranking import DecisionConfig, KnownAnswer, MixResult
 
 def _number(value, digits: int = 4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
+
+
+def escape(text: str) -> str:
+    """Text for a Markdown table cell: ``deduped[*]`` stays literal (an unescaped ``*`` pair turns into italics)."""
+    return re.sub(r"([\\*_`\[\]|])", r"\\\1", text)
+
+
+def _repeats(r: dict) -> str:
+    """The most passes the mix takes over one source, flagged when over the configured limit."""
+    if r.get("repeated"):
+        return f"**flagged**: {escape(r['repeated'])}"
+    return f"x{r['max_repeats']:.2g}" if r.get("max_repeats") else ""
 
 
 def why_undecided(rows: list[dict], decisions: list[Decision], config: DecisionConfig) -> str:
@@ -32,14 +45,13 @@ def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswe
     primary = METRICS[config.primary_metric]
     direction = "higher" if primary.higher_is_better else "lower"
     lines = [f"Ranked by **{primary.name}** ({primary.description}; {direction} is better), mean over seeds.", "",
-             "| rank | mix | role | " + primary.name + " | seed spread (std, min-max) | seeds | centred acc | prob correct | task BPB | tokens | synthetic faithfulness | lineage |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "| rank | mix | role | " + primary.name + " | seed spread (std, min-max) | seeds | centred acc | prob correct | task BPB | tokens | synthetic faithfulness | repeats | lineage |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         spread = f"{_number(r['seed_std'])} ({_number(r['seed_min'])}-{_number(r['seed_max'])})" if r["seed_std"] is not None else "one seed"
         lines.append(f"| {r['rank']} | {r['mix']} | {r['role'] or ''} | {_number(r['primary'])} | {spread} | {r['seeds']} | "
                      f"{_number(r['centred_acc'])} | {_number(r['prob_correct'])} | {_number(r['task_bpb'])} | {r['tokens_trained']:,} | "
-                     f"{_number(r.get('synthetic_faithfulness'), 2)} | "
-                     f"{r['lineage'].replace('|', '/')} |")
+                     f"{_number(r.get('synthetic_faithfulness'), 2)} | {_repeats(r)} | {escape(r['lineage'])} |")
     lines += ["", f"**Decisions** on {primary.name} at {config.confidence:.0%} (seeds resampled, then items; Student t over seeds):", "",
               "| A | B | verdict | A - B (better direction) | interval | seeds | why |", "|---|---|---|---|---|---|---|"]
     for d in decisions:

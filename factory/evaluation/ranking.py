@@ -8,6 +8,7 @@ from itertools import combinations
 
 from factory.evaluation.decide import A_BETTER, Decision, compare, seed_spread
 from factory.evaluation.metrics import METRICS, Metric, common_keys, metric, seed_items
+from factory.evaluation.repetition import FLAG_REPEATS_OVER, describe, repeated_sources
 from factory.store import Manifest, Store
 
 
@@ -17,6 +18,7 @@ class DecisionConfig:
     confidence: float = 0.95
     min_effect: float = 0.0  # in the primary metric's units: a promotion must clear it, not only 0
     resamples: int = 2000
+    flag_repeats_over: float = FLAG_REPEATS_OVER  # a mix repeating a source more often than this is flagged
 
     def __post_init__(self):
         metric(self.primary_metric)
@@ -24,10 +26,12 @@ class DecisionConfig:
             raise ValueError(f"confidence must be in [0.5, 1), got {self.confidence}")
         if self.min_effect < 0:
             raise ValueError(f"min_effect must be >= 0 (in {self.primary_metric} units), got {self.min_effect}")
+        if self.flag_repeats_over < 1:
+            raise ValueError(f"flag_repeats_over must be >= 1 pass, got {self.flag_repeats_over}")
 
     def identity(self) -> dict:
         return {"primary_metric": self.primary_metric, "confidence": self.confidence, "min_effect": self.min_effect,
-                "resamples": self.resamples}
+                "resamples": self.resamples, "flag_repeats_over": self.flag_repeats_over}
 
 
 @dataclass(frozen=True)
@@ -202,7 +206,7 @@ def promotion(results: list[MixResult], candidate: str, baseline: str, config: D
     return Promotion(candidate, baseline, decide(by_mix[candidate], by_mix[baseline], METRICS[config.primary_metric], config))
 
 
-def row(rank: int, result: MixResult, primary: Metric) -> dict:
+def row(rank: int, result: MixResult, primary: Metric, flag_repeats_over: float = FLAG_REPEATS_OVER) -> dict:
     stats = result.evaluation.stats
     spread = seed_spread(seed_items(result.tables[primary.table], primary)) if result.tables.get(primary.table) else {}
     return {
@@ -213,6 +217,9 @@ def row(rank: int, result: MixResult, primary: Metric) -> dict:
         "aggregate_stderr": stats.get("aggregate_stderr"),
         "tokens_trained": result.model.counts.get("tokens_trained", 0), "params": result.model.stats.get("params", {}).get("params", 0),
         "final_loss": result.model.stats.get("final_loss"), "proxy_config": result.model.stats.get("config_name", ""),
-        "synthetic_faithfulness": result.synthetic_faithfulness, "lineage": result.lineage_text(), "version_mixed": result.mixed.version, "version_proxy_model": result.model.version,
+        "synthetic_faithfulness": result.synthetic_faithfulness,
+        "max_repeats": max((s.get("repeats") or 0 for s in result.mixed.stats.get("sources", [])), default=0),
+        "repeated": describe(repeated_sources(result.mixed.stats.get("sources", []), flag_repeats_over)),
+        "lineage": result.lineage_text(), "version_mixed": result.mixed.version, "version_proxy_model": result.model.version,
         "version_proxy_eval": result.evaluation.version,
     }

@@ -42,7 +42,7 @@ def _definitions(store_root: str, recipes: str):
     })
     defs = Definitions(
         assets=[decontamination.contamination_index, proxy.mixed, proxy.proxy_model, proxy.proxy_eval, proxy.leaderboard],
-        asset_checks=[proxy.candidate_beats_baseline, proxy.heldout_not_in_mix],
+        asset_checks=[proxy.candidate_beats_baseline, proxy.heldout_not_in_mix, proxy.repetition],
         jobs=[contamination_job, mix_job, proxy_job, leaderboard_job],
         sensors=[contamination_sensor, mix_sensor, training_sensor], resources=resources,
     )
@@ -97,8 +97,10 @@ def test_two_mixes_train_evaluate_and_rank(tmp_path, shared_data):
     assert "lower total_tokens to at most" in str(failure.message) + str(failure.cause)
     for request in result.run_requests:
         outcome = defs.resolve_job_def("mix_job").execute_in_process(partition_key=request.partition_key, instance=instance)
-        (leak_check,) = outcome.get_asset_check_evaluations()
-        assert leak_check.check_name == "heldout_not_in_mix" and leak_check.passed
+        checks = {check.check_name: check for check in outcome.get_asset_check_evaluations()}
+        assert set(checks) == {"heldout_not_in_mix", "repetition"} and checks["heldout_not_in_mix"].passed
+        sources = store.require_current("mixed", request.partition_key).stats["sources"]
+        assert checks["repetition"].passed == (max(s["repeats"] for s in sources) <= 4), "flagged over 4 passes by default"
     assert not getattr(mix_sensor(build_sensor_context(instance=instance, resources=resources)), "run_requests", None)
     # The planted page was removed before every mix drew from deduped, and each mix's report names it.
     for mix in ("web", "web-copy", "web-syn"):
