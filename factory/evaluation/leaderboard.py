@@ -23,7 +23,7 @@ from factory.store import Store
 log = logging.getLogger(__name__)
 # 2: ranked by a primary metric over seeds, with pairwise decisions; 3: decisions remade on the clean subset
 # 4: each row says how faithful to their sources the synthetic outputs the mix draws from are, and flags a source the mix
-#    repeats more than flag_repeats_over times
+#    repeats more than flag_repeats_over times; count/decisions counts the primary metric's decisions, those shown
 STEP = Step("leaderboard", code_version="4", libraries=("numpy",))
 ASSET = STEP.asset
 
@@ -69,7 +69,9 @@ def _build(writer, results: list, config: DecisionConfig, known_better: dict[str
         (Path(tmp) / "leaderboard.md").write_text(text)
         part.put_file(str(Path(tmp) / "leaderboard.md"), "leaderboard.md")
         part.put_file(str(plot(order, decisions, config, Path(tmp) / "leaderboard.png")), "plots/leaderboard.png")
-        part.count(mixes=len(rows), decisions=len(decisions))
+        # decisions: those the leaderboard shows (the primary metric's); every metric's are in the decisions table
+        part.count(mixes=len(rows), decisions=sum(d.metric == config.primary_metric for d in decisions),
+                   decisions_all_metrics=len(decisions))
     stats = {"rows": rows, "decisions": [d.to_dict() for d in decisions if d.metric == config.primary_metric],
              "known_answers": [{"better": k.better, "worse": k.worse, "outcome": k.outcome, **k.decision.to_dict()} for k in known],
              "config": config.identity(), "note": why_undecided(rows, decisions, config),

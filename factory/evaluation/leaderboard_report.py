@@ -10,6 +10,9 @@ from factory.evaluation.metrics import METRICS, seed_items
 from factory.evaluation.ranking import DecisionConfig, KnownAnswer, MixResult
 
 
+OTHER_METRICS = ("centred_acc", "prob_correct", "task_bpb")  # shown beside the primary metric, under their metric names
+
+
 def _number(value, digits: int = 4) -> str:
     return "" if value is None else f"{value:.{digits}f}"
 
@@ -44,13 +47,15 @@ def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswe
              clean: list[dict] | None = None) -> str:
     primary = METRICS[config.primary_metric]
     direction = "higher" if primary.higher_is_better else "lower"
+    others = [name for name in OTHER_METRICS if name != primary.name]  # one column per metric: the primary is not repeated
     lines = [f"Ranked by **{primary.name}** ({primary.description}; {direction} is better), mean over seeds.", "",
-             "| rank | mix | role | " + primary.name + " | seed spread (std, min-max) | seeds | centred acc | prob correct | task BPB | tokens | synthetic faithfulness | repeats | lineage |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             f"| rank | mix | role | {primary.name} | seed spread (std, min-max) | seeds | {' | '.join(others)} | tokens | "
+             "synthetic faithfulness | repeats | lineage |",
+             "|---|---|---|---|---|---|" + "---|" * len(others) + "---|---|---|---|"]
     for r in rows:
         spread = f"{_number(r['seed_std'])} ({_number(r['seed_min'])}-{_number(r['seed_max'])})" if r["seed_std"] is not None else "one seed"
         lines.append(f"| {r['rank']} | {r['mix']} | {r['role'] or ''} | {_number(r['primary'])} | {spread} | {r['seeds']} | "
-                     f"{_number(r['centred_acc'])} | {_number(r['prob_correct'])} | {_number(r['task_bpb'])} | {r['tokens_trained']:,} | "
+                     + "".join(f"{_number(r.get(name))} | " for name in others) + f"{r['tokens_trained']:,} | "
                      f"{_number(r.get('synthetic_faithfulness'), 2)} | {_repeats(r)} | {escape(r['lineage'])} |")
     lines += ["", f"**Decisions** on {primary.name} at {config.confidence:.0%} (seeds resampled, then items; Student t over seeds):", "",
               "| A | B | verdict | A - B (better direction) | interval | seeds | why |", "|---|---|---|---|---|---|---|"]

@@ -33,3 +33,6 @@ def test_the_leaderboard_markdown_flags_the_repeated_mix_and_escapes_its_lineage
     assert "**flagged**: synthetic\\[\\*\\] x31.2 (10 documents)" in line
     assert "deduped\\[\\*\\] w=0.95" in line and "| 0.55 |" in line
     assert escape("a|b_c") == "a\\|b\\_c"
+    header = next(line for line in text.splitlines() if line.startswith("| rank"))
+    assert header.count("task_bpb") == 1 and "task BPB" not in header, "one name per metric, the primary not repeated"
+    assert all(line.count("|") == header.count("|") for line in (header, line)), "every row has the header's columns"
