@@ -4,8 +4,8 @@ The output checks catch copies and loops; an output that left its source behind 
 something else) passes them. Two measures, each from the output and its own source only:
 
 - ``source_similarity``: cosine of the all-MiniLM-L6-v2 embeddings of the output and of the source (the
-  source embedded in windows of the embedder's length, the best window counting: an FAQ on a page's second
-  half is as faithful as one on its opening). It says whether the output is about what the page is about.
+  source embedded in windows of about the embedder's length, the best window counting: an FAQ on a page's
+  second half is as faithful as one on its opening). It says whether the output is about what the page is about.
 - ``supported_share``: the share of the output's distinct content words (stemmed; stop words and the words
   of the recipe's own prompt left out, since "question", "step" or "table" come from the prompt) that the
   source contains. It says whether what the output states comes from the page.
@@ -78,7 +78,8 @@ class FaithfulnessScorer:
 
     def identity(self) -> dict:
         """What decides the scores: the embedder by content and its length, the windows read, the measure."""
-        return {"embedder": self.embedder.identity(), "source_windows": [SOURCE_WINDOWS, WINDOW_WORDS], "measure": "mean(similarity, supported)"}
+        return {"embedder": self.embedder.identity(), "source_windows": [SOURCE_WINDOWS, WINDOW_WORDS],
+                "measure": "mean(similarity, supported)"}
 
     def similarities(self, outputs: Sequence[str], sources: Sequence[str]) -> list[float]:
         """Cosine of each output with the best of its source's first ``SOURCE_WINDOWS`` windows."""
@@ -105,7 +106,6 @@ class FaithfulnessScorer:
             scores.append({"source_similarity": similarity, "supported_share": round(supported, 4),
                            "faithfulness": round(combine(similarity, supported), 4)})
         return scores
-
 
 
 def faithfulness_scorer() -> FaithfulnessScorer:
