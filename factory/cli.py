@@ -217,12 +217,13 @@ def _store(root: str | None):
 @contextmanager
 def _audit_errors(*more: type[Exception]) -> Iterator[None]:
     """An audit that cannot answer says why in one red line and exits 1 (no traceback)."""
-    from factory.audit import DocumentNotFoundError, PartitionNotFoundError
+    from factory.audit import AmbiguousDocumentError, DocumentNotFoundError, PartitionNotFoundError
     from factory.store import VersionNotFoundError
 
     try:
         yield
-    except (VersionNotFoundError, PartitionNotFoundError, DocumentNotFoundError, ValueError, *more) as error:
+    except (VersionNotFoundError, PartitionNotFoundError, DocumentNotFoundError, AmbiguousDocumentError, ValueError,
+            *more) as error:
         console.print(f"[red]{escape(str(error))}[/]")
         raise typer.Exit(1) from error
 

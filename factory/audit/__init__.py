@@ -6,11 +6,12 @@ from factory.audit.index import StoreIndex
 from factory.audit.lineage import LineageNode, build_lineage
 from factory.audit.resolve import PartitionNotFoundError, resolve_partition
 from factory.audit.staleness import SupersededInput, superseded_inputs
-from factory.audit.trace import DocumentNotFoundError, Hop, trace_document
+from factory.audit.trace import AmbiguousDocumentError, DocumentNotFoundError, Hop, trace_document
 from factory.audit.verify import Problem, VerifyReport, verify_store
 
 __all__ = [
-    "DocumentNotFoundError", "DownstreamNode", "Hop", "LineageNode", "PartitionNotFoundError", "Problem", "StoreIndex",
+    "AmbiguousDocumentError", "DocumentNotFoundError", "DownstreamNode", "Hop", "LineageNode", "PartitionNotFoundError",
+    "Problem", "StoreIndex",
     "SupersededInput", "VerifyReport", "VersionDiff", "build_downstream", "build_lineage", "diff_versions", "pick_versions",
     "resolve_partition", "superseded_inputs", "trace_document", "verify_store",
 ]

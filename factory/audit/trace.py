@@ -76,11 +76,22 @@ def trace_document(index: StoreIndex, doc_id: str, start: Manifest | None = None
     return hops
 
 
+class AmbiguousDocumentError(LookupError):
+    """A bare document id that several current versions of one asset hold (one document in several mixes)."""
+
+
 def find_holder(index: StoreIndex, doc_id: str) -> Manifest:
+    """The one current version, of the first asset in SEARCH_ORDER holding the id; several: the caller must choose."""
     for asset in SEARCH_ORDER:
-        for manifest in index.manifests(asset):
-            if index.current_version(manifest.asset, manifest.partition) == manifest.version and _holds(index, manifest, doc_id):
-                return manifest
+        holders = [m for m in index.manifests(asset)
+                   if index.current_version(m.asset, m.partition) == m.version and _holds(index, m, doc_id)]
+        if len(holders) > 1:
+            names = ", ".join(m.short for m in holders)
+            raise AmbiguousDocumentError(
+                f"document {doc_id!r} is in {len(holders)} current versions of {asset}: {names}; name one, e.g. "
+                f"factory lineage {asset} {holders[0].partition} --doc {doc_id}")
+        if holders:
+            return holders[0]
     raise DocumentNotFoundError(f"document {doc_id!r} is in no current version of {', '.join(SEARCH_ORDER)} in "
                                 f"{index.store.root_uri}: name the asset and partition that hold it")
 
@@ -162,13 +173,29 @@ def _raw_crawl(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) ->
     return Step(facts)
 
 
+def _subset(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) -> Step | None:
+    """A step that keeps part of its input's documents (``edu_filtered``, ``semantic_deduped``): the row, kept or
+    removed, with what decided it, and the documents input it came from (attribute inputs such as
+    ``quality_scores`` are not a hop)."""
+    found = _kept_or_removed(index, manifest, doc_id)
+    if found is None:
+        return None
+    table, doc, metadata = found
+    facts = {"table": table, "kept": table == "documents", "tokens": doc.get("tokens"), "text": _preview(doc.get("text")),
+             **{key: metadata[key] for key in SUBSET_FACTS if key in metadata},
+             **({"filter": doc["filter"], "reason": doc["reason"]} if doc.get("filter") else {})}
+    return Step(facts, _manifests(index, [ref for ref in manifest.inputs if ref.asset in STEPS]), row=doc)
+
+
 def _unknown(index: StoreIndex, manifest: Manifest, doc_id: str, row: dict) -> Step | None:
     return Step({"note": f"no document trace for asset {manifest.asset!r}: lineage ends here"})
 
 
 STEPS: dict[str, Callable[[StoreIndex, Manifest, str, dict], Step | None]] = {
     "mixed": _mixed, "synthetic": _synthetic, "deduped": _deduped, "filtered": _filtered, "raw_crawl": _raw_crawl,
+    "edu_filtered": _subset, "semantic_deduped": _subset,
 }
+SUBSET_FACTS = ("edu_score", "edu_int", "semantic_cluster_id", "category")  # what a subset step recorded in the metadata
 
 
 def _kept_or_removed(index: StoreIndex, manifest: Manifest, doc_id: str) -> tuple[str, dict, dict] | None:

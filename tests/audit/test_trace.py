@@ -52,3 +52,40 @@ def test_a_trail_that_breaks_upstream_keeps_the_hops_found_and_says_where_it_sto
     hops = trace_document(StoreIndex(store), chain.synthetic_id)
     assert [h.manifest.asset for h in hops] == ["mixed", "synthetic", "deduped"]
     assert hops[-1].facts["missing_inputs"] == [chain.filtered.short]
+
+
+def test_a_document_of_an_edu_filtered_mix_is_followed_through_the_filter_to_its_crawl_record(tmp_path, shared_data):
+    from audit.helpers import commit
+    from factory.documents import DOCUMENT_SCHEMA
+
+    store = Store(str(tmp_path / "store"))
+    chain = build_chain(store, shared_data)
+    kept = store.read_table(chain.deduped, "documents").to_pylist()
+    scores = commit(store, "quality_scores", {"dump": "c4"}, {"attributes": [{"id": r["id"], "edu_score": 3.5} for r in kept]},
+                    config={"model": "edu"}, inputs=[chain.deduped])
+    educational = [{**kept[2], "metadata": json.dumps({**json.loads(kept[2]["metadata"]), "edu_score": 3.5, "edu_int": 3})}]
+    edu = commit(store, "edu_filtered", {"dump": "c4"}, {"documents": educational}, config={"threshold": 3},
+                 inputs=[chain.deduped, scores], schema=DOCUMENT_SCHEMA)
+    selected = [{"doc_id": kept[2]["id"], "source": 0, "version": edu.version, "copies": 1, "tokens": 10}]
+    recipe = {"name": "web-edu", "sources": [{"asset": "edu_filtered", "partitions": ["*"], "table": "documents", "weight": 1}]}
+    mixed = commit(store, "mixed", "web-edu", {"selected": selected}, config={"recipe": recipe}, inputs=[edu])
+    hops = trace_document(StoreIndex(store), kept[2]["id"], start=mixed)
+    assert [h.manifest.asset for h in hops] == ["mixed", "edu_filtered", "deduped", "filtered", "raw_crawl"]
+    assert hops[1].facts["kept"] is True and hops[1].facts["edu_score"] == 3.5 and hops[4].facts["record_index"] == 2
+
+
+def test_a_bare_id_held_by_two_mixes_names_both_and_asks_for_one(tmp_path, shared_data):
+    from audit.helpers import commit
+
+    store = Store(str(tmp_path / "store"))
+    chain = build_chain(store, shared_data)
+    doc_id = chain.kept_ids[0]
+    selected = [{"doc_id": doc_id, "source": 0, "version": chain.deduped.version, "copies": 1, "tokens": 10}]
+    recipe = {"name": "other", "sources": [{"asset": "deduped", "partitions": ["*"], "table": "documents", "weight": 1}]}
+    other = commit(store, "mixed", "other", {"selected": selected}, config={"recipe": recipe}, inputs=[chain.deduped])
+    result = CliRunner().invoke(app, ["lineage", "--doc", doc_id, "--store", store.root_uri])
+    message = " ".join(result.output.split())
+    assert result.exit_code == 1 and "is in 2 current versions of mixed" in message
+    assert chain.mixed.short in message and other.short in message and "factory lineage mixed" in message
+    named = CliRunner().invoke(app, ["lineage", "mixed", "other", "--doc", doc_id, "--json", "--store", store.root_uri])
+    assert named.exit_code == 0 and json.loads(named.output)["hops"][0]["partition"] == "other"
