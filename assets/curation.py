@@ -152,7 +152,8 @@ def _not_empty_check(asset_name: str, manifest, severity) -> AssetCheckResult:
     docs_in, docs_out = manifest.counts.get("documents_in", 0), manifest.counts.get("documents", 0)
     return AssetCheckResult(
         check_name="not_empty", asset_key=asset_name, passed=docs_out > 0 or docs_in == 0, severity=severity,
-        description=f"{docs_out} of {docs_in} documents kept" + (" (no input)" if docs_in == 0 else ""),
+        description=(f"{docs_out} of {docs_in} documents kept" if docs_in else
+                     "empty: no document came in, so there was nothing to keep"),
         metadata={"documents_in": docs_in, "documents": docs_out},
     )
 

@@ -23,6 +23,8 @@ def materialize_result(result: StepResult, check_results: Sequence[AssetCheckRes
         "inputs": MetadataValue.json([{"asset": i.asset, "partition": i.partition, "version": i.version} for i in manifest.inputs]),
     }
     metadata.update({f"count/{key}": value for key, value in manifest.counts.items()})
+    if "documents" in manifest.counts:  # the UI shows it on the asset's page: an empty partition reads as 0 rows, not as green
+        metadata["dagster/row_count"] = MetadataValue.int(int(manifest.counts["documents"]))
     metadata.update(result.metadata)
     metadata.update(extra)
     return MaterializeResult(data_version=DataVersion(manifest.content_hash), metadata=metadata, check_results=list(check_results))
