@@ -74,7 +74,7 @@ def store_outputs(root: str) -> list[dict]:
         texts = {row["id"]: row["text"] for batch in store.iter_batches(source, DOCUMENTS, columns=["id", "text"])
                  for row in batch.to_pylist() if row["id"] in wanted}
         rows += [{"group": "demo store", "recipe": f"{row['recipe']}@v{row['recipe_version']}", "output": row["text"],
-                  "source": texts[row["source_id"]], "source_key": row["source_id"]} for row in outputs]
+                  "source": texts[row["source_id"]], "source_key": row["source_id"], "version": manifest.short} for row in outputs]
     return rows
 
 
@@ -180,7 +180,8 @@ def main() -> None:
     result = {
         "measured_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "scorer": scorer.identity(), "threshold": threshold,
-        "outputs": {"file": str(args.outputs.relative_to(REPO)), "store": bool(args.store), "scored": len(rows)},
+        "outputs": {"file": str(args.outputs.relative_to(REPO)), "scored": len(rows),
+                    "store_versions": sorted({row["version"] for row in rows if row.get("version")})},
         "known_answer": answers["per_recipe"],
         "faithfulness": {"own_source": quantiles([s["faithfulness"] for s in answers["own"]]),
                          "other_source": quantiles([s["faithfulness"] for s in answers["other"]])},
