@@ -27,6 +27,7 @@ from assets.step_asset import step_asset
 from factory.evaluation import leaderboard as board
 from factory.evaluation import ranking
 from factory.evaluation.heldout import exclusion as heldout_exclusion
+from factory.evaluation.leaderboard_report import repeats_label
 from factory.evaluation.repetition import describe, repeated_sources
 from factory.evaluation.step import STEP as EVAL_STEP
 from factory.evaluation.step import evaluate_proxy, plan_evaluation
@@ -206,9 +207,7 @@ def leaderboard(context: AssetExecutionContext, store: StoreResource, mix_recipe
     stats = manifest.stats
     return materialize_result(
         result, plot=metadata.stored_image(factory_store, manifest, "plots/leaderboard.png", "Per-seed values and pairwise intervals"),
-        leaderboard=metadata.table(stats.get("rows", []), LEADERBOARD_COLUMNS),
-        decisions=metadata.table(stats.get("decisions", []), DECISION_COLUMNS),
-        known_answers=metadata.table(stats.get("known_answers", []), KNOWN_COLUMNS),
+        **leaderboard_tables(stats, decisions.primary_metric),
         summary=MetadataValue.md(factory_store.get(f"{factory_store.version_dir(manifest.asset, manifest.partition, manifest.version)}/leaderboard.md").decode()),
     )
 
@@ -221,14 +220,34 @@ def plan_leaderboard(planner, partition: None) -> StepPlan:
     return board.plan_leaderboard(planner.store, roles, config=planner.resources["decisions"].get_config(), known_better=known)
 
 
-LEADERBOARD_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("primary_metric", "string"), ("primary", "float"),
-                       ("seed_std", "float"), ("seeds", "int"), ("heldout_bpb", "float"), ("task_bpb", "float"),
-                       ("prob_correct", "float"), ("centred_acc", "float"), ("tokens_trained", "int"), ("synthetic_faithfulness", "float"),
-                       ("max_repeats", "float"), ("repeated", "string"), ("lineage", "string")]
+# Narrow tables that fit the asset page at 1,600 px: the ranking, the other metrics, the decisions and the known
+# answers; the lineage (a long line per mix) is a table of its own instead of a column that made every row tall.
+RANKING_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("seed_std", "float"), ("seeds", "int"),
+                   ("repeats", "string")]
+OTHER_METRIC_COLUMNS = [("mix", "string"), ("heldout_bpb", "float"), ("task_bpb", "float"), ("prob_correct", "float"),
+                        ("centred_acc", "float"), ("tokens_trained", "int"), ("faithfulness", "float"), ("max_repeats", "float")]
 DECISION_COLUMNS = [("a", "string"), ("b", "string"), ("verdict", "string"), ("estimate", "float"), ("low", "float"),
-                    ("high", "float"), ("seeds_a", "int"), ("seeds_b", "int"), ("reason", "string")]
+                    ("high", "float")]
 KNOWN_COLUMNS = [("better", "string"), ("worse", "string"), ("outcome", "string"), ("estimate", "float"), ("low", "float"),
-                 ("high", "float"), ("reason", "string")]
+                 ("high", "float")]
+
+
+def leaderboard_tables(stats: dict, primary_metric: str) -> dict[str, MetadataValue]:
+    """The leaderboard's rows as the asset page's tables; the primary metric's column carries its name, and the other
+    metrics table leaves it out (one name, one place, per metric)."""
+    rows = stats.get("rows", [])
+    metric = rows[0]["primary_metric"] if rows else primary_metric
+    ranking = [{**row, metric: row["primary"], "repeats": repeats_label(row)} for row in rows]
+    ranking_columns = [*RANKING_COLUMNS[:3], (metric, "float"), *RANKING_COLUMNS[3:]]
+    others = [{**row, "faithfulness": row.get("synthetic_faithfulness")} for row in rows]
+    primary_decisions = [d for d in stats.get("decisions", []) if d.get("metric", metric) == metric]
+    return {
+        "leaderboard": metadata.table(ranking, ranking_columns),
+        "other_metrics": metadata.table(others, [c for c in OTHER_METRIC_COLUMNS if c[0] != metric]),
+        "decisions": metadata.table(primary_decisions, DECISION_COLUMNS),
+        "known_answers": metadata.table(stats.get("known_answers", []), KNOWN_COLUMNS),
+        "lineage": metadata.table(rows, [("mix", "string"), ("lineage", "string")]),
+    }
 
 
 @asset_check(asset=leaderboard, description="every mix marked candidate beats its baseline on the primary metric at the configured "

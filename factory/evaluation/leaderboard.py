@@ -24,7 +24,8 @@ log = logging.getLogger(__name__)
 # 2: ranked by a primary metric over seeds, with pairwise decisions; 3: decisions remade on the clean subset
 # 4: each row says how faithful to their sources the synthetic outputs the mix draws from are, and flags a source the mix
 #    repeats more than flag_repeats_over times; count/decisions counts the primary metric's decisions, those shown
-STEP = Step("leaderboard", code_version="4", libraries=("numpy",))
+# 5: leaderboard.md reads in one screen: lineage as a list below the tables, not a column of the ranking
+STEP = Step("leaderboard", code_version="5", libraries=("numpy",))
 ASSET = STEP.asset
 
 

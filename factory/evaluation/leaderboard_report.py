@@ -22,11 +22,15 @@ def escape(text: str) -> str:
     return re.sub(r"([\\*_`\[\]|])", r"\\\1", text)
 
 
-def _repeats(r: dict) -> str:
-    """The most passes the mix takes over one source, flagged when over the configured limit."""
+def repeats_label(r: dict) -> str:
+    """The most passes the mix takes over one source, or the flag with the source when over the configured limit."""
     if r.get("repeated"):
-        return f"**flagged**: {escape(r['repeated'])}"
+        return f"flagged: {r['repeated']}"
     return f"x{r['max_repeats']:.2g}" if r.get("max_repeats") else ""
+
+
+def _repeats(r: dict) -> str:
+    return escape(repeats_label(r)).replace("flagged:", "**flagged**:", 1)
 
 
 def why_undecided(rows: list[dict], decisions: list[Decision], config: DecisionConfig) -> str:
@@ -45,24 +49,10 @@ def why_undecided(rows: list[dict], decisions: list[Decision], config: DecisionC
 
 def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswer], config: DecisionConfig,
              clean: list[dict] | None = None) -> str:
+    """Narrow tables a person reads in one screen: the ranking, then the decisions; what each mix was made from is a
+    list below them (a lineage column made every ranking row several lines tall)."""
     primary = METRICS[config.primary_metric]
-    direction = "higher" if primary.higher_is_better else "lower"
-    others = [name for name in OTHER_METRICS if name != primary.name]  # one column per metric: the primary is not repeated
-    lines = [f"Ranked by **{primary.name}** ({primary.description}; {direction} is better), mean over seeds.", "",
-             f"| rank | mix | role | {primary.name} | seed spread (std, min-max) | seeds | {' | '.join(others)} | tokens | "
-             "synthetic faithfulness | repeats | lineage |",
-             "|---|---|---|---|---|---|" + "---|" * len(others) + "---|---|---|---|"]
-    for r in rows:
-        spread = f"{_number(r['seed_std'])} ({_number(r['seed_min'])}-{_number(r['seed_max'])})" if r["seed_std"] is not None else "one seed"
-        lines.append(f"| {r['rank']} | {r['mix']} | {r['role'] or ''} | {_number(r['primary'])} | {spread} | {r['seeds']} | "
-                     + "".join(f"{_number(r.get(name))} | " for name in others) + f"{r['tokens_trained']:,} | "
-                     f"{_number(r.get('synthetic_faithfulness'), 2)} | {_repeats(r)} | {escape(r['lineage'])} |")
-    lines += ["", f"**Decisions** on {primary.name} at {config.confidence:.0%} (seeds resampled, then items; Student t over seeds):", "",
-              "| A | B | verdict | A - B (better direction) | interval | seeds | why |", "|---|---|---|---|---|---|---|"]
-    for d in decisions:
-        if d.metric == primary.name:
-            lines.append(f"| {d.a} | {d.b} | **{d.verdict}** | {d.estimate:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] | "
-                         f"{d.seeds_a} vs {d.seeds_b} | {d.reason} |")
+    lines = _ranking_lines(rows, primary) + _decision_lines(decisions, primary, config)
     if known:
         lines += ["", "**Known-answer pairs** (the order is known in advance; the proxy should find it):", ""]
         lines += [f"- {k.better} > {k.worse}: {k.outcome} ({k.decision.verdict}, {k.decision.estimate:+.4f} "
@@ -70,7 +60,34 @@ def markdown(rows: list[dict], decisions: list[Decision], known: list[KnownAnswe
     lines += _clean_subset_lines(clean or [])
     if note := why_undecided(rows, decisions, config):
         lines += ["", note]
+    lines += ["", "**Lineage** (the sources of each mix, their weights and versions):", ""]
+    lines += [f"- {r['mix']}: {escape(r['lineage'])}" for r in rows]
     return "\n".join(lines) + "\n"
+
+
+def _ranking_lines(rows: list[dict], primary) -> list[str]:
+    direction = "higher" if primary.higher_is_better else "lower"
+    others = [name for name in OTHER_METRICS if name != primary.name]  # one column per metric: the primary is not repeated
+    lines = [f"Ranked by **{primary.name}** ({primary.description}; {direction} is better), mean over seeds.", "",
+             f"| rank | mix | role | {primary.name} | seed std (min-max) | seeds | {' | '.join(others)} | faithfulness | repeats |",
+             "|---|---|---|---|---|---|" + "---|" * len(others) + "---|---|"]
+    for r in rows:
+        spread = f"{_number(r['seed_std'])} ({_number(r['seed_min'])}-{_number(r['seed_max'])})" if r["seed_std"] is not None else "one seed"
+        lines.append(f"| {r['rank']} | {r['mix']} | {r['role'] or ''} | {_number(r['primary'])} | {spread} | {r['seeds']} | "
+                     + "".join(f"{_number(r.get(name))} | " for name in others)
+                     + f"{_number(r.get('synthetic_faithfulness'), 2)} | {_repeats(r)} |")
+    return lines
+
+
+def _decision_lines(decisions: list[Decision], primary, config: DecisionConfig) -> list[str]:
+    lines = ["", f"**Decisions** on {primary.name} at {config.confidence:.0%} (seeds resampled, then items; Student t over "
+                 "seeds); a pair is decided when its interval excludes 0:", "",
+             "| A | B | verdict | A - B (better direction) | interval | seeds |", "|---|---|---|---|---|---|"]
+    for d in decisions:
+        if d.metric == primary.name:
+            lines.append(f"| {d.a} | {d.b} | **{d.verdict}** | {d.estimate:+.4f} | [{d.low:+.4f}, {d.high:+.4f}] | "
+                         f"{d.seeds_a} vs {d.seeds_b} |")
+    return lines
 
 
 def _clean_subset_lines(clean: list[dict]) -> list[str]:

@@ -31,7 +31,10 @@ def test_the_leaderboard_markdown_flags_the_repeated_mix_and_escapes_its_lineage
     text = markdown([row], [], [], DecisionConfig())
     line = next(line for line in text.splitlines() if "web-synthetic-95-5" in line)
     assert "**flagged**: synthetic\\[\\*\\] x31.2 (10 documents)" in line
-    assert "deduped\\[\\*\\] w=0.95" in line and "| 0.55 |" in line
+    assert "| 0.55 |" in line and "deduped" not in line, "the lineage is a list below the tables, not a column"
+    lineage = next(line for line in text.splitlines() if line.startswith("- web-synthetic-95-5:"))
+    assert "deduped\\[\\*\\] w=0.95" in lineage
+    assert text.index("**Decisions**") < text.index("**Lineage**"), "the ranking and the decisions come first"
     assert escape("a|b_c") == "a\\|b\\_c"
     header = next(line for line in text.splitlines() if line.startswith("| rank"))
     assert header.count("task_bpb") == 1 and "task BPB" not in header, "one name per metric, the primary not repeated"
