@@ -21,6 +21,7 @@ from dagster._core.storage.tags import RUN_KEY_TAG, SENSOR_NAME_TAG
 
 from assets.dead_runs import demo_run_tags, reclaim_dead_demo_runs
 from assets.instance import ensure_dagster_home
+from assets.run_origin import runs_attributed_to_workspace
 from assets.sensor_cursors import SensorCursors, sensor_cursors
 from factory import settings
 
@@ -77,10 +78,11 @@ MAX_TICKS = 4  # a sensor's ticks in one stage: one that requests, one that find
 def run_job(ctx: DemoContext, job_name: str, partition_key, tags: dict[str, str] | None = None):
     """Execute one partition of a job in process and record what each asset materialized and what each check found."""
     started = time.time()
-    result = ctx.defs.resolve_job_def(job_name).execute_in_process(
-        partition_key=partition_key, instance=ctx.instance, tags={**(tags or {}), **demo_run_tags()}, run_config=QUIET_RUN_CONFIG,
-        raise_on_error=False,
-    )
+    with runs_attributed_to_workspace(ctx.instance) as instance:  # on the UI's timeline, like the daemon's runs
+        result = ctx.defs.resolve_job_def(job_name).execute_in_process(
+            partition_key=partition_key, instance=instance, tags={**(tags or {}), **demo_run_tags()}, run_config=QUIET_RUN_CONFIG,
+            raise_on_error=False,
+        )
     if not result.success:
         raise DemoStepError(f"{job_name} for partition {partition_key} failed (run {result.run_id}):\n" + _failures(result))
     seconds = time.time() - started
