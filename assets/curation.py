@@ -54,12 +54,13 @@ def filtered(context: AssetExecutionContext, store: StoreResource, curation_sett
     if counts.get("bad_records"):
         context.log.warning(f"filtered {part.dump}/{part.chunk}: {counts['bad_records']} bad input records removed "
                             f"(removed/input): {manifest.stats.get('bad_records', {})}")
-    drift = check_drift(factory_store, manifest, curation_settings.drift_band, curation_settings.drift_min_documents)
+    drift = check_drift(factory_store, manifest, curation_settings.drift_band, curation_settings.drift_min_documents,
+                        curation_settings.drift_min_partitions)
     checks = [
         _not_empty_check("filtered", manifest, AssetCheckSeverity.WARN),
         AssetCheckResult(
             check_name="removal_drift", passed=drift.passed, severity=AssetCheckSeverity.WARN,
-            description=("; ".join(f"{k}: {v}" for k, v in drift.drifted.items()) or
+            description=("; ".join(f"{k}: {v}" for k, v in drift.drifted.items()) or drift.not_compared or
                          f"within ±{curation_settings.drift_band:.0%} of {drift.compared_partitions} other partitions"),
             metadata={"compared_partitions": drift.compared_partitions, "rates": MetadataValue.json(drift.rates),
                       "baseline": MetadataValue.json(drift.baseline)},

@@ -8,6 +8,7 @@ at most ~900 px wide so the dialog does not clip them).
 from __future__ import annotations
 
 import base64
+import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -61,8 +62,8 @@ def _cell(value: Any, kind: str) -> Any:
         return None
     if kind == "int":
         return int(value)
-    if kind == "float":
-        return round(float(value), FLOAT_DIGITS)
+    if kind == "float":  # NaN (the spread of one seed) would make the record unreadable JSON: the UI says "Could not parse"
+        return round(float(value), FLOAT_DIGITS) if math.isfinite(float(value)) else None
     if kind == "bool":
         return bool(value)
     return str(value)

@@ -34,7 +34,7 @@ quality_job = define_asset_job(
 @sensor(job=quality_job, minimum_interval_seconds=120, default_status=DefaultSensorStatus.RUNNING,
         required_resource_keys=PLANNER_RESOURCES)
 def quality_sensor(context: SensorEvaluationContext, **resources):
-    """One scoring run per dump (with documents) whose quality_scores or edu_filtered version would change."""
+    """One scoring run per dump (empty ones too) whose quality_scores or edu_filtered version would change."""
     planner = Planner.from_context(context)
     factory_store, source_asset = planner.store, context.resources.quality_settings.source_asset
     if factory_store.current(QUALITY_CLASSIFIER, None) is None:
@@ -42,10 +42,11 @@ def quality_sensor(context: SensorEvaluationContext, **resources):
     requests = []
     for dump in context.instance.get_dynamic_partitions(dumps.name):
         source = factory_store.current(source_asset, dump_partition(dump))
-        if source is None or not source.counts.get("documents"):
-            continue
+        if source is None:
+            continue  # an empty source is scored too: its versions are empty, and marked so, not missing
         if statuses := outdated(planner, ["quality_scores", "edu_filtered"], partition_label(dump_partition(dump))):
-            requests.append(request_for(statuses, dump, {"factory/dump": dump}))
+            requests.append((source.counts.get("documents", 0), request_for(statuses, dump, {"factory/dump": dump})))
     if not requests:
         return skip(planner, "every dump's quality_scores and edu_filtered versions are current")
-    return SensorResult(run_requests=requests)
+    # Smallest dump first: the last run has data, and the UI's asset Overview opens on the latest one.
+    return SensorResult(run_requests=[request for _, request in sorted(requests, key=lambda pair: pair[0])])

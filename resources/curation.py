@@ -34,6 +34,8 @@ class CurationResource(CheckedResource):
     max_documents_per_file: int | None = Field(default=None, description=f"cap on records read from each crawl file; default {MAX_DOCS_ENV}")
     drift_band: float = Field(default=0.25, description="allowed |removal rate - mean of other partitions| per filter")
     drift_min_documents: int = Field(default=50, description="partitions with fewer documents in are not compared")
+    drift_min_partitions: int = Field(default=3, description="a partition is compared only against at least this many "
+                                                             "comparable others (fewer make no baseline)")
 
     def check_config(self) -> None:
         if self.filters not in IMPLEMENTATIONS:
@@ -42,6 +44,8 @@ class CurationResource(CheckedResource):
             raise ValueError(f"drift_band must be a removal-rate difference in [0, 1], got {self.drift_band}")
         if self.drift_min_documents < 0:
             raise ValueError(f"drift_min_documents must be >= 0, got {self.drift_min_documents}")
+        if self.drift_min_partitions < 1:
+            raise ValueError(f"drift_min_partitions must be >= 1, got {self.drift_min_partitions}")
         if self.max_documents_per_file is not None and self.max_documents_per_file < 1:
             raise ValueError(f"max_documents_per_file must be >= 1 or null (all records), got {self.max_documents_per_file}")
         self.get_config()

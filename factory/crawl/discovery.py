@@ -2,6 +2,10 @@
 
 The cursor maps each dump to a fingerprint per chunk (a hash of the chunk's file paths), so a
 new dump, or new files in an existing one, yield requests once, and an unchanged source none.
+Every chunk of a dump is requested, those the hash gave no file too: each commits an empty
+version, marked empty in the UI, instead of showing as a partition never materialized (a dump of
+three files has at most three non-empty chunks). A chunk whose files are all gone is requested
+again, and its version is then empty.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 
-from factory.crawl.sources import CrawlSource
+from factory.crawl.sources import CrawlSource, chunk_keys
 
 Cursor = dict[str, dict[str, str]]
 
@@ -21,6 +25,7 @@ class ChunkRequest:
     dump: str
     chunk: str
     fingerprint: str
+    files: int = 0
 
     @property
     def run_key(self) -> str:
@@ -48,12 +53,14 @@ def discover(source: CrawlSource, chunks: int, cursor: Cursor | None = None) -> 
         if dump not in cursor:
             new_dumps.append(dump)
         known = new_cursor.setdefault(dump, {})
-        for chunk, paths in sorted(by_chunk.items()):
+        for chunk in chunk_keys(chunks):
+            paths = by_chunk.get(chunk, [])
             fingerprint = hashlib.sha256("\n".join(sorted(paths)).encode()).hexdigest()[:16]
             if known.get(chunk) != fingerprint:
-                requests.append(ChunkRequest(dump, chunk, fingerprint))
+                requests.append(ChunkRequest(dump, chunk, fingerprint, len(paths)))
                 known[chunk] = fingerprint
-    return Discovery(new_dumps, requests, new_cursor)
+    # Fewest files first: the last run is a chunk with data, and the UI's asset Overview opens on the latest one.
+    return Discovery(new_dumps, sorted(requests, key=lambda request: request.files), new_cursor)
 
 
 def parse_cursor(text: str | None) -> Cursor:

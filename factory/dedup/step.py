@@ -70,16 +70,18 @@ def plan_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig) -
     """Inputs: the current filtered version of every crawled chunk, and the earlier dumps deduplicated against."""
     crawled = crawled_chunks(store, dump, chunks)
     if not crawled:
-        raise VersionNotFoundError(f"no chunk of dump {dump!r} has a raw_crawl version in {store.root_uri}: "
-                                   "materialize raw_crawl and filtered for its chunks first")
+        raise VersionNotFoundError(f"no chunk of dump {dump!r} has a raw_crawl version with files in {store.root_uri}: "
+                                   "materialize raw_crawl and filtered for its chunks first (or the dump has no files)")
     filtered = [store.require_current(FILTERED, {"dump": dump, "chunk": chunk}) for chunk in crawled]
     earlier = [_earlier_index(store, other, config) for other in config.against_dumps]
     return STEP.plan(dump_partition(dump), config.to_dict(), inputs=filtered + earlier)
 
 
 def crawled_chunks(store: Store, dump: str, chunks: list[str]) -> list[str]:
-    """The chunks of ``dump`` the crawl indexed (a chunk without crawl files never gets a raw_crawl version)."""
-    return [chunk for chunk in chunks if store.current(RAW_CRAWL, {"dump": dump, "chunk": chunk}) is not None]
+    """The chunks of ``dump`` whose crawl index holds files: an empty chunk's version adds nothing to the dump, so it is
+    not an input (the crawl commits one for every chunk; one never indexed has none)."""
+    indexed = {chunk: store.current(RAW_CRAWL, {"dump": dump, "chunk": chunk}) for chunk in chunks}
+    return [chunk for chunk, manifest in indexed.items() if manifest is not None and manifest.counts.get("files", 0) > 0]
 
 
 def _earlier_index(store: Store, dump: str, config: DedupConfig) -> Manifest:

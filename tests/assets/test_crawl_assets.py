@@ -14,7 +14,7 @@ from assets.crawl import raw_crawl
 from assets.sensors import crawl_sensor
 from factory import settings
 from factory.crawl import index
-from factory.crawl.sources import chunk_key, chunk_of
+from factory.crawl.sources import chunk_key, chunk_keys, chunk_of
 from factory.store import Store
 from resources import CrawlResource, StoreResource
 from support.sensors import sensor_resources
@@ -71,16 +71,22 @@ def test_listing_mode_is_a_crawl_resource_setting_and_part_of_the_version(tmp_pa
     assert [s.records for s in listing.sources] == [None] and listing.sources[0].checksum.startswith("mtime:")
 
 
-def test_crawl_sensor_adds_partitions_once_and_requests_only_new_chunks(tmp_path, web_data):
+def test_crawl_sensor_adds_partitions_once_and_requests_every_chunk_of_a_new_dump_then_only_changed_chunks(tmp_path, web_data):
+    """Every chunk of a new dump is requested, those without files too (each commits an empty version instead of
+    showing as never materialized); afterwards only chunks whose file list changed, emptied ones included."""
     crawl_dir = tmp_path / "crawl"
     (crawl_dir / "CC-A").mkdir(parents=True)
     shutil.copy(web_data / "dolma" / "sample-0000.warc.gz", crawl_dir / "CC-A" / "a.warc.gz")
     instance = DagsterInstance.ephemeral()
     resources = sensor_resources(crawl=CrawlResource(source=str(crawl_dir)), store=StoreResource(root=str(tmp_path / "store")))
+    every_chunk = chunk_keys(settings.chunk_count())
+
+    def requested(result) -> set[tuple[str, str]]:
+        return {(r.partition_key.keys_by_dimension["dump"], r.partition_key.keys_by_dimension["chunk"]) for r in result.run_requests}
 
     first = crawl_sensor(build_sensor_context(instance=instance, resources=resources))
     [add] = first.dynamic_partitions_requests
-    assert list(add.partition_keys) == ["CC-A"] and len(first.run_requests) == 1
+    assert list(add.partition_keys) == ["CC-A"] and requested(first) == {("CC-A", chunk) for chunk in every_chunk}
 
     again = crawl_sensor(build_sensor_context(instance=instance, cursor=first.cursor, resources=resources))
     assert isinstance(again, SkipReason)
@@ -91,11 +97,13 @@ def test_crawl_sensor_adds_partitions_once_and_requests_only_new_chunks(tmp_path
     grown = crawl_sensor(build_sensor_context(instance=instance, cursor=first.cursor, resources=resources))
     [add] = grown.dynamic_partitions_requests
     assert list(add.partition_keys) == ["CC-B"]
-    requested = {(r.partition_key.keys_by_dimension["dump"], r.partition_key.keys_by_dimension["chunk"]) for r in grown.run_requests}
     b_chunk = chunk_key(chunk_of("b.warc.gz", settings.chunk_count()))
-    c_chunk = chunk_key(chunk_of("c.warc.gz", settings.chunk_count()))
-    assert requested == {("CC-A", b_chunk), ("CC-B", c_chunk)}
-    assert len({r.run_key for r in first.run_requests + grown.run_requests}) == 3
+    assert requested(grown) == {("CC-A", b_chunk)} | {("CC-B", chunk) for chunk in every_chunk}
+    assert len({r.run_key for r in first.run_requests + grown.run_requests}) == 2 * len(every_chunk) + 1
+
+    (crawl_dir / "CC-A" / "b.warc.gz").unlink()  # its chunk is requested again, to commit what it holds now
+    shrunk = crawl_sensor(build_sensor_context(instance=instance, cursor=grown.cursor, resources=resources))
+    assert requested(shrunk) == {("CC-A", b_chunk)}
 
 
 def test_lineage_names_the_warc_files_of_a_chunk(tmp_path, web_data):
@@ -149,9 +157,13 @@ def test_demo_crawl_stage_lands_in_s3(web_data, s3_endpoint, s3_bucket, monkeypa
         ctx = DemoContext(defs, instance, cursors)
         run_sensor(ctx, categories_sensor)  # filtered tags with the category classifier: an input
         run_sensor(ctx, crawl_sensor)
-    # The crawl job materializes every (dump, chunk) asset: the raw index and the filtered text.
-    assert sorted(row[0] for row in ctx.report.rows) == ["category_classifier", "filtered", "filtered", "raw_crawl", "raw_crawl"]
+    # The crawl job materializes every (dump, chunk) asset, the chunks without files too: the raw index and the filtered text.
+    every_chunk = chunk_keys(settings.chunk_count())
+    assert sorted(row[0] for row in ctx.report.rows) == sorted(["category_classifier"] + ["filtered", "raw_crawl"] * len(every_chunk))
     store = Store(f"s3://{s3_bucket}/factory")
-    chunks = sorted(chunk_key(chunk_of(name, settings.chunk_count())) for name in ["whirlwind.warc.gz", "whirlwind.warc.wet.gz"])
-    assert store.partitions("raw_crawl") == [f"dump=whirlwind/chunk={chunk}" for chunk in chunks]
+    assert store.partitions("raw_crawl") == [f"dump=whirlwind/chunk={chunk}" for chunk in every_chunk]
     assert store.partitions("filtered") == store.partitions("raw_crawl")
+    with_files = {chunk_key(chunk_of(name, settings.chunk_count())) for name in ["whirlwind.warc.gz", "whirlwind.warc.wet.gz"]}
+    for chunk in every_chunk:  # the empty ones hold no file and no document
+        files = store.current("raw_crawl", {"dump": "whirlwind", "chunk": chunk}).counts["files"]
+        assert (files > 0) == (chunk in with_files), chunk

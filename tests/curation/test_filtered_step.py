@@ -88,6 +88,9 @@ def test_drift_alarm_flags_a_filter_removing_far_more_than_elsewhere(tmp_path, c
     assert not report.passed and "language" in report.drifted and report.compared_partitions == 1
     assert check_drift(store, cc, band=1.0, min_documents=10).passed
     assert check_drift(store, wget, band=0.25, min_documents=100).compared_partitions == 0  # too small to judge
+    # One other partition is no baseline when the setting asks for more: passed, and it says why nothing was compared.
+    lone = check_drift(store, cc, band=0.25, min_documents=10, min_partitions=2)
+    assert lone.passed and not lone.drifted and "1 other partitions" in lone.not_compared and "fewer than the 2" in lone.not_compared
 
 
 def test_without_a_category_classifier_filtered_names_it_and_trains_none(store, crawl_dir):

@@ -89,3 +89,52 @@ def test_the_demo_store_audits_clean_through_the_cli(shipped_demo):
     assert set().union(*STAGE_ASSETS.values()) <= assets, assets
     crawl_files = [source for node in nodes if node["asset"] == "raw_crawl" for source in node["sources"]]
     assert crawl_files and all(source["checksum"].startswith("sha256:") for source in crawl_files), crawl_files[:2]
+
+
+def test_every_demo_run_is_on_the_ui_timeline(shipped_demo):
+    """The UI's timeline draws a run only when it knows the run's code location: the demo's in-process runs are
+    recorded with the workspace's, like the daemon's."""
+    from dagster import DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    from assets.run_origin import workspace_repository
+
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(shipped_demo.home / "dagster"))) as instance:
+        runs = instance.get_runs()
+    assert len(runs) >= len(shipped_demo.report["materializations"]) // 2, "the demo's runs are not in its instance"
+    location = workspace_repository().code_location_origin.location_name
+    unplaced = [run.job_name for run in runs
+                if run.remote_job_origin is None or run.remote_job_origin.location_name != location]
+    assert not unplaced, f"{len(unplaced)} of {len(runs)} demo runs carry no workspace origin, e.g. {unplaced[:3]}"
+
+
+# Partitions the demo leaves unmaterialized on purpose, which the UI shows grey (missing): `synthetic` is made for the
+# (dump, recipe) pairs its settings choose (one of 60 here), `semantic_deduped` is not part of the main job.
+NOT_ALL_PARTITIONS = {"synthetic", "semantic_deduped"}
+
+
+def test_every_partition_of_the_main_job_is_materialized_and_empty_ones_say_so(shipped_demo):
+    """What the UI colours: a partition never materialized is grey. Every chunk and dump the demo covers has a version,
+    the chunks the crawl gave no file too, and those are marked empty (0 rows), not one more plain green partition."""
+    from dagster import AssetKey, DagsterInstance
+    from dagster._core.instance.ref import InstanceRef
+
+    from assets.definitions import defs
+
+    graph = defs.resolve_asset_graph()
+    with DagsterInstance.from_ref(InstanceRef.from_dir(str(shipped_demo.home / "dagster"))) as instance:
+        missing = {}
+        for key in graph.get_all_asset_keys():
+            partitions = graph.get(key).partitions_def
+            if partitions is None or key.to_user_string() in NOT_ALL_PARTITIONS:
+                continue
+            every = set(partitions.get_partition_keys(dynamic_partitions_store=instance))
+            if unmade := every - instance.get_materialized_partitions(key):
+                missing[key.to_user_string()] = sorted(unmade)[:3]
+        assert not missing, f"partitions the UI shows grey after a finished demo: {missing}"
+
+        events = instance.fetch_materializations(AssetKey("filtered"), limit=1000).records
+    metadata = [event.asset_materialization.metadata for event in events]
+    empty = [m for m in metadata if m["dagster/row_count"].value == 0]
+    assert empty, "the shipped crawl has chunks without files: their filtered versions should be empty"
+    assert all(m["empty"].value is True for m in empty) and not any(m["empty"].value for m in metadata if m not in empty)

@@ -8,8 +8,9 @@ process may already have imported it with another value.
 It materializes, in process against $DAGSTER_HOME:
 - `category_classifier` (filtered tags every document with it);
 - `raw_crawl` + `filtered` for the crawl partitions given with --crawl (Dagster's key text, chunk|dump);
-- `contamination_index`, then `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for one mix over a small `deduped[c4]`
-  version written directly (the proxy end-to-end test's way), with the test-micro proxy.
+- `contamination_index`, then `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for two mixes (a decision to show)
+  over a small `deduped[c4]` version written directly (the proxy end-to-end test's way), with the test-micro proxy.
+Its runs are recorded as the demo's are: with the workspace's code location, so the UI's timeline draws them.
 Prints one JSON line: what was materialized, with store versions.
 """
 
@@ -27,7 +28,10 @@ sys.path.insert(0, str(REPO / "tests"))  # mixing.helpers: real-text documents
 
 log = logging.getLogger("seed_instance")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-MIX = "web"
+MIXES = {  # name -> recipe
+    "web": "role: baseline\ntotal_tokens: 12000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n",
+    "web-small": "role: candidate\ntotal_tokens: 8000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n",
+}
 
 
 def materialized(result) -> list[dict]:
@@ -40,8 +44,10 @@ def materialized(result) -> list[dict]:
 
 
 def run(defs, instance, job: str, partition_key=None) -> list[dict]:
-    job_def = defs.resolve_job_def(job)
-    result = job_def.execute_in_process(partition_key=partition_key, instance=instance, run_config=QUIET)
+    from assets.run_origin import runs_attributed_to_workspace
+
+    with runs_attributed_to_workspace(instance):
+        result = defs.resolve_job_def(job).execute_in_process(partition_key=partition_key, instance=instance, run_config=QUIET)
     if not result.success:
         raise SystemExit(f"seeding the UI instance: {job} failed for partition {partition_key}")
     return materialized(result)
@@ -71,12 +77,13 @@ def seed(crawl_partitions: list[str], shared_data: Path, mixes_dir: Path) -> lis
         done += run(defs, instance, "crawl_job", key)
 
     write_documents(Store(settings.store_root()), "deduped", "c4", c4_texts(shared_data, 40), tag="c4")
-    write_recipe(mixes_dir, MIX,
-                 "role: baseline\ntotal_tokens: 12000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n")
-    instance.add_dynamic_partitions("mixes", [MIX])
+    for mix, recipe in MIXES.items():
+        write_recipe(mixes_dir, mix, recipe)
+    instance.add_dynamic_partitions("mixes", list(MIXES))
     done += run(defs, instance, "contamination_job")  # every mix is checked against it, as in the demo
-    done += run(defs, instance, "mix_job", MIX)
-    done += run(defs, instance, "proxy_job", MIX)
+    for mix in MIXES:
+        done += run(defs, instance, "mix_job", mix)
+        done += run(defs, instance, "proxy_job", mix)
     done += run(defs, instance, "leaderboard_job")
     return done
 

@@ -1,6 +1,7 @@
 """The Dagster UI in headless Chromium (Debian's, driven by Playwright; no browser is downloaded):
 the asset graph, a `filtered` partition's removal table, a materialization launched from the
-asset's launch dialog, and the leaderboard's plot. Screenshots go to .factory/test-artifacts/ui/."""
+asset's launch dialog, the leaderboard's plot and its tables fitting the page, and in-process runs on
+the timeline. Screenshots go to .factory/test-artifacts/ui/."""
 
 from __future__ import annotations
 
@@ -15,6 +16,20 @@ pytestmark = pytest.mark.ui
 
 CHROMIUM_NAMES = ("chromium", "chromium-browser")
 UI_TIMEOUT_MS = 30_000
+VIEWPORT = {"width": 1600, "height": 1000}
+# The nearest ancestor that scrolls sideways because its content is wider than it, or null.
+OVERFLOWING_ANCESTOR = """(element) => {
+  for (let node = element; node && node !== document.documentElement; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    if (["auto", "scroll"].includes(style.overflowX) && node.scrollWidth > node.clientWidth + 1)
+      return {tag: node.tagName, class: node.className, scroll_width: node.scrollWidth, client_width: node.clientWidth,
+              widest: [...node.querySelectorAll(":scope table > tbody > tr")].map(row => [row.querySelector("td")?.innerText,
+                       Math.round((row.lastElementChild.querySelector("table") || row.lastElementChild.firstElementChild || row)
+                                  .getBoundingClientRect().width)])
+                       .sort((a, b) => b[1] - a[1]).slice(0, 4)};
+  }
+  return document.documentElement.scrollWidth > window.innerWidth + 1 ? {tag: "page", scroll_width: document.documentElement.scrollWidth} : null;
+}"""
 
 
 def chromium_path() -> str:
@@ -32,7 +47,7 @@ def page(artifacts: Path):
         pytest.fail("playwright is missing: it is in the dev extra, run scripts/install.sh")
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=["--no-sandbox", "--disable-gpu"])
-        page = browser.new_page(viewport={"width": 1600, "height": 1000})
+        page = browser.new_page(viewport=VIEWPORT)
         page.set_default_timeout(UI_TIMEOUT_MS)
         problems: list[str] = []
         page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
@@ -61,7 +76,7 @@ def select_partition(page, dialog, value: str) -> None:
     page.get_by_placeholder("Filter partitions").first.wait_for(state="detached", timeout=10_000)
 
 
-def test_browse_materialize_and_see_the_leaderboard_plot(seeded_ui, page, artifacts):
+def test_browse_materialize_read_the_leaderboard_and_find_the_runs_on_the_timeline(seeded_ui, page, artifacts):
     ui = seeded_ui
     chunk, dump = SEEDED_PARTITION.split("|")
 
@@ -116,6 +131,25 @@ def test_browse_materialize_and_see_the_leaderboard_plot(seeded_ui, page, artifa
     finally:
         screenshot(page, artifacts, "05-leaderboard-plot")
     assert plot.bounding_box()["width"] > 300, "the leaderboard plot renders too small to read"
+
+    # The ranking and the decisions read in one screen: narrow tables, no horizontal scrolling at 1,600 px.
+    page.goto(f"{ui.url}/assets/leaderboard")
+    page.locator("tr", has=page.get_by_text("decisions", exact=True)).first.locator("table").first.wait_for()
+    screenshot(page, artifacts, "06-leaderboard-page")
+    page.screenshot(path=str(artifacts / "06-leaderboard-page-full.png"), full_page=True)
+    for name in ("leaderboard", "decisions"):
+        table = page.locator("tr", has=page.get_by_text(name, exact=True)).first.locator("table").first
+        screenshot(page, artifacts, f"06-leaderboard-{name}-table", element=table)
+        box = table.bounding_box()
+        assert box["x"] + box["width"] <= VIEWPORT["width"], f"the {name} table is {box['width']:.0f} px wide, past the pane"
+        assert table.evaluate(OVERFLOWING_ANCESTOR) is None, f"the {name} table scrolls sideways: {table.evaluate(OVERFLOWING_ANCESTOR)}"
+    assert page.locator("tr", has=page.get_by_text("decisions", exact=True)).first.locator("tbody tr").count() >= 1
+
+    # The runs made in process (as the demo makes them) are on the Overview timeline, under their jobs.
+    page.goto(f"{ui.url}/overview/activity/timeline")
+    for job in ("crawl_job", "proxy_job", "leaderboard_job"):
+        page.get_by_text(job, exact=True).first.wait_for()
+    screenshot(page, artifacts, "07-timeline")
 
 
 def wait_for_launched_run(ui, partition: str, after: float, timeout_s: float = 60) -> str:
