@@ -45,9 +45,13 @@ def table(rows: Sequence[Mapping[str, Any]], columns: Sequence[tuple[str, str]])
 
 
 def store_links(manifest: Manifest) -> dict[str, MetadataValue]:
-    """Where the version lives: its folder and manifest, as paths (local) or URLs (s3://)."""
+    """Where the version lives: the store (a path, or a URL for s3://) and the version's folder in it, with its
+    ``_manifest.json``. The folder is relative: a whole path has no place to wrap, and one such line made every asset
+    page scroll sideways at 1,600 px, pushing the tables beside it out of view."""
     link = MetadataValue.url if "://" in manifest.uri else MetadataValue.path
-    return {"store_folder": link(manifest.uri), "manifest": link(f"{manifest.uri}/_manifest.json")}
+    cut = manifest.uri.rfind(f"/{manifest.asset}/")
+    root, folder = (manifest.uri[:cut], manifest.uri[cut + 1:]) if cut >= 0 else (manifest.uri, ".")
+    return {"store": link(root), "store_folder": MetadataValue.text(folder)}
 
 
 def store_kinds() -> set[str]:
