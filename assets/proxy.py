@@ -220,17 +220,13 @@ def plan_leaderboard(planner, partition: None) -> StepPlan:
     return board.plan_leaderboard(planner.store, roles, config=planner.resources["decisions"].get_config(), known_better=known)
 
 
-# Narrow tables that fit the asset page at 1,600 px: the ranking, the other metrics, the decisions and the known
-# answers; the lineage (a long line per mix) is a table of its own instead of a column that made every row tall.
-RANKING_COLUMNS = [("rank", "int"), ("mix", "string"), ("role", "string"), ("seed_std", "float"), ("seeds", "int"),
-                   ("repeats", "string")]
-# The metadata value column is about 500 px at 1,600 px: five columns at most (tokens trained are the proxy_model's).
-OTHER_METRIC_COLUMNS = [("mix", "string"), ("heldout_bpb", "float"), ("task_bpb", "float"), ("prob_correct", "float"),
-                        ("centred_acc", "float"), ("faithfulness", "float")]
-DECISION_COLUMNS = [("a", "string"), ("b", "string"), ("verdict", "string"), ("estimate", "float"), ("low", "float"),
-                    ("high", "float")]
-KNOWN_COLUMNS = [("better", "string"), ("worse", "string"), ("outcome", "string"), ("estimate", "float"), ("low", "float"),
-                 ("high", "float")]
+# Narrow tables that fit the asset page at 1,600 px (the metadata's value column is about 500 px there): the ranking,
+# the decisions and the known answers with few columns and cells that can wrap; the other metrics in long form (one
+# row per mix and metric); the lineage, long lines, as a table of its own instead of a column that made rows tall.
+RANKING_COLUMNS = [("rank", "int"), ("mix", "string"), ("seed_std", "float"), ("repeats", "string")]
+DECISION_COLUMNS = [("a", "string"), ("b", "string"), ("verdict", "string"), ("estimate", "float"), ("interval", "string")]
+KNOWN_COLUMNS = [("better", "string"), ("worse", "string"), ("outcome", "string"), ("estimate", "float"), ("interval", "string")]
+OTHER_METRICS = ("heldout_bpb", "task_bpb", "prob_correct", "centred_acc", "synthetic_faithfulness")
 
 
 def leaderboard_tables(stats: dict, primary_metric: str) -> dict[str, MetadataValue]:
@@ -238,17 +234,26 @@ def leaderboard_tables(stats: dict, primary_metric: str) -> dict[str, MetadataVa
     metrics table leaves it out (one name, one place, per metric)."""
     rows = stats.get("rows", [])
     metric = rows[0]["primary_metric"] if rows else primary_metric
-    ranking = [{**row, metric: row["primary"], "repeats": repeats_label(row)} for row in rows]
-    ranking_columns = [*RANKING_COLUMNS[:3], (metric, "float"), *RANKING_COLUMNS[3:]]
-    others = [{**row, "faithfulness": row.get("synthetic_faithfulness")} for row in rows]
-    primary_decisions = [d for d in stats.get("decisions", []) if d.get("metric", metric) == metric]
+    ranking = [{**row, "mix": _mix_with_role(row), metric: row["primary"], "repeats": repeats_label(row)} for row in rows]
+    others = [{"mix": row["mix"], "metric": name, "value": row.get(name)} for row in rows for name in OTHER_METRICS
+              if name != metric]
+    decisions = [_with_interval(d) for d in stats.get("decisions", []) if d.get("metric", metric) == metric]
     return {
-        "leaderboard": metadata.table(ranking, ranking_columns),
-        "other_metrics": metadata.table(others, [c for c in OTHER_METRIC_COLUMNS if c[0] != metric]),
-        "decisions": metadata.table(primary_decisions, DECISION_COLUMNS),
-        "known_answers": metadata.table(stats.get("known_answers", []), KNOWN_COLUMNS),
-        "lineage": metadata.table(rows, [("mix", "string"), ("lineage", "string")]),
+        "leaderboard": metadata.table(ranking, [*RANKING_COLUMNS[:2], (metric, "float"), *RANKING_COLUMNS[2:]]),
+        "decisions": metadata.table(decisions, DECISION_COLUMNS),
+        "known_answers": metadata.table([_with_interval(k) for k in stats.get("known_answers", [])], KNOWN_COLUMNS),
+        "other_metrics": metadata.table(others, [("mix", "string"), ("metric", "string"), ("value", "float")]),
+        "lineage": metadata.table([{"mix": row["mix"], "lineage": row["lineage"].replace("@", " @ ")} for row in rows],
+                                  [("mix", "string"), ("lineage", "string")]),
     }
+
+
+def _mix_with_role(row: dict) -> str:
+    return f"{row['mix']} ({row['role']})" if row.get("role") else row["mix"]
+
+
+def _with_interval(decision: dict) -> dict:
+    return {**decision, "interval": f"[{decision['low']:+.4f}, {decision['high']:+.4f}]"}
 
 
 @asset_check(asset=leaderboard, description="every mix marked candidate beats its baseline on the primary metric at the configured "

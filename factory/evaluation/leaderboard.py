@@ -24,7 +24,7 @@ log = logging.getLogger(__name__)
 # 2: ranked by a primary metric over seeds, with pairwise decisions; 3: decisions remade on the clean subset
 # 4: each row says how faithful to their sources the synthetic outputs the mix draws from are, and flags a source the mix
 #    repeats more than flag_repeats_over times; count/decisions counts the primary metric's decisions, those shown
-# 5: leaderboard.md reads in one screen: lineage as a list below the tables, not a column of the ranking
+# 5: leaderboard.md reads in one screen: lineage as a list below the tables, not a column of the ranking; count/all_decisions
 STEP = Step("leaderboard", code_version="5", libraries=("numpy",))
 ASSET = STEP.asset
 
@@ -72,7 +72,7 @@ def _build(writer, results: list, config: DecisionConfig, known_better: dict[str
         part.put_file(str(plot(order, decisions, config, Path(tmp) / "leaderboard.png")), "plots/leaderboard.png")
         # decisions: those the leaderboard shows (the primary metric's); every metric's are in the decisions table
         part.count(mixes=len(rows), decisions=sum(d.metric == config.primary_metric for d in decisions),
-                   decisions_all_metrics=len(decisions))
+                   all_decisions=len(decisions))  # short: the key column of the asset page is as wide as its longest key
     stats = {"rows": rows, "decisions": [d.to_dict() for d in decisions if d.metric == config.primary_metric],
              "known_answers": [{"better": k.better, "worse": k.worse, "outcome": k.outcome, **k.decision.to_dict()} for k in known],
              "config": config.identity(), "note": why_undecided(rows, decisions, config),

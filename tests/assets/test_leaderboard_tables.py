@@ -17,10 +17,12 @@ def test_the_ranking_names_its_metric_once_and_the_lineage_and_other_metrics_are
     tables = leaderboard_tables({"rows": [row], "decisions": decisions, "known_answers": []}, "task_bpb")
 
     ranking = tables["leaderboard"]
-    assert _columns(ranking) == ["rank", "mix", "role", "task_bpb", "seed_std", "seeds", "repeats"]
+    assert _columns(ranking) == ["rank", "mix", "task_bpb", "seed_std", "repeats"]
+    assert ranking.value.records[0].data["mix"] == "web (baseline)"
     assert ranking.value.records[0].data["repeats"] == "flagged: synthetic[*] x31 (10 documents)"
-    assert _columns(tables["other_metrics"]) == ["mix", "heldout_bpb", "prob_correct", "centred_acc", "faithfulness"]
-    assert tables["other_metrics"].value.records[0].data["faithfulness"] == 0.5
+    others = {(r.data["metric"], r.data["value"]) for r in tables["other_metrics"].value.records}
+    assert others == {("heldout_bpb", 2.8), ("prob_correct", 0.3), ("centred_acc", 0.0), ("synthetic_faithfulness", 0.5)}
     assert len(tables["decisions"].value.records) == 1, "only the primary metric's decisions: the count matches the rows"
-    assert "reason" not in _columns(tables["decisions"])
+    assert tables["decisions"].value.records[0].data["interval"] == "[-1.0000, +1.0000]"
     assert _columns(tables["lineage"]) == ["mix", "lineage"]
+    assert tables["lineage"].value.records[0].data["lineage"] == "deduped[*] w=1 1,000 tok <- dump=c4 @ v"
