@@ -8,7 +8,7 @@ process may already have imported it with another value.
 It materializes, in process against $DAGSTER_HOME:
 - `category_classifier` (filtered tags every document with it);
 - `raw_crawl` + `filtered` for the crawl partitions given with --crawl (Dagster's key text, chunk|dump);
-- `contamination_index`, then `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for two mixes (a decision to show)
+- `contamination_index`, then `mixed` -> `proxy_model` -> `proxy_eval` -> `leaderboard` for two mixes (a decision to show; one repeats its source past the flag)
   over a small `deduped[c4]` version written directly (the proxy end-to-end test's way), with the test-micro proxy.
 Its runs are recorded as the demo's are: with the workspace's code location, so the UI's timeline draws them.
 Prints one JSON line: what was materialized, with store versions.
@@ -30,7 +30,8 @@ log = logging.getLogger("seed_instance")
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 MIXES = {  # name -> recipe
     "web": "role: baseline\ntotal_tokens: 12000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n",
-    "web-small": "role: candidate\ntotal_tokens: 8000\nmax_repeats: 2\nsources: [{asset: deduped, weight: 1}]\n",
+    # Built to repeat: five passes or more over the 40 documents (less the held-out ones), past the flag at 4.
+    "web-repeated": "role: candidate\ntotal_tokens: 90000\nmax_repeats: 16\nsources: [{asset: deduped, weight: 1}]\n",
 }
 
 

@@ -140,6 +140,9 @@ def test_browse_materialize_read_the_leaderboard_and_find_the_runs_on_the_timeli
         assert box["x"] + box["width"] <= VIEWPORT["width"], f"the {name} table is {box['width']:.0f} px wide, past the pane"
         assert table.evaluate(OVERFLOWING_ANCESTOR) is None, f"the {name} table scrolls sideways: {table.evaluate(OVERFLOWING_ANCESTOR)}"
     assert page.locator("tr", has=page.get_by_text("decisions", exact=True)).first.locator("tbody tr").count() >= 1
+    ranking = page.locator("tr", has=page.get_by_text("leaderboard", exact=True)).first.locator("table").first
+    flagged = ranking.locator("tr", has=page.get_by_text("web-repeated (candidate)"))
+    assert "flagged: deduped" in flagged.inner_text(), "the mix built to repeat its source is not flagged on the leaderboard"
 
     # The runs made in process (as the demo makes them) are on the Overview timeline, under their jobs.
     page.goto(f"{ui.url}/overview/activity/timeline")
