@@ -14,6 +14,7 @@ from functools import cache
 from pathlib import Path
 
 from dagster import DagsterInstance
+# Not exported at Dagster's top level (1.13, pinned in constraints/cpu.txt): tests/assets/test_run_origin.py fails if they move.
 from dagster._core.remote_origin import RemoteJobOrigin, RemoteRepositoryOrigin
 from dagster._core.workspace.load_target import WorkspaceFileTarget
 
