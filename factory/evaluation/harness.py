@@ -12,6 +12,7 @@ from factory.evaluation.heldout import PreparedHeldout
 from factory.evaluation.items import choice_item, rolling_item
 from factory.evaluation.scores import TaskScore
 from factory.evaluation.tasks import TASKS, PreparedTasks
+from factory.models.allocator import reuse_freed_tensor_memory
 from factory.models.device import resolve_device
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,10 @@ def run_lm_eval(model_dir: Path, config: EvalConfig, prepared: PreparedTasks | N
     from lm_eval.tasks import TaskManager
 
     device = resolve_device(config.device)
-    if device == "cpu" and config.threads:
-        torch.set_num_threads(config.threads)
+    if device == "cpu":
+        reuse_freed_tensor_memory()
+        if config.threads:
+            torch.set_num_threads(config.threads)
     if config.source == "local":
         assert prepared is not None, "local tasks need prepare_tasks() first"
         names = [prepared.lm_eval_names[t] for t in config.tasks]

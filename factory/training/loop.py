@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from factory.models.allocator import reuse_freed_tensor_memory
 from factory.models.device import resolve_device
 from factory.training.config import ProxyConfig
 from factory.training.mfu import mfu as compute_mfu
@@ -143,8 +144,10 @@ def _setup(model, config: ProxyConfig, max_steps: int | None, world_size: int) -
     import torch
 
     device = resolve_device(config.device)
-    if device == "cpu" and config.threads:
-        torch.set_num_threads(config.threads)
+    if device == "cpu":
+        reuse_freed_tensor_memory()
+        if config.threads:
+            torch.set_num_threads(config.threads)
     cuda = device.startswith("cuda")
     model.to(device)
     model.train()
