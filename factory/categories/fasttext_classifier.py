@@ -3,7 +3,7 @@
 It is the one that tags every document of every dataset inside datatrove tasks, so it is chosen for
 speed (thousands of documents per second on one core) over the last points of accuracy. Training is
 single-threaded with a fixed seed, so the same pages and settings give the same ``model.bin`` byte for
-byte (``_zero_filled_allocations`` says what that takes). The text is lowercased, every whitespace run
+byte (``train_fasttext`` says what that takes). The text is lowercased, every whitespace run
 (newlines included: fastText reads one document per line) becomes one space, and only the first
 ``max_words`` words are read: a page's opening says what kind of page it is, and the cut bounds the
 cost of a long document.
@@ -16,12 +16,11 @@ and accuracy from 0.579 to 0.585 (measured at 10 epochs).
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import random
 import tempfile
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,11 +30,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from factory.categories.classifier import CategoryClassifier, ClassifierFolderError
 from factory.categories.dataset import LabelledPage
 from factory.categories.taxonomy import CATEGORIES
+from factory.models.allocator import zero_filled_allocations
 from factory.store.filesystem import local_sha256
 
 MODEL_FILE = "model.bin"
 LABEL_PREFIX = "__label__"
-M_PERTURB = -6  # glibc's mallopt parameter
 
 
 class FastTextSettings(BaseModel):
@@ -107,7 +106,13 @@ def train_fasttext(pages: Sequence[LabelledPage], settings: FastTextSettings) ->
     with tempfile.TemporaryDirectory(prefix="fasttext-categories-") as scratch:
         data = Path(scratch) / "train.txt"
         data.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        with _zero_filled_allocations():
+        # With thread=1 fastText fills only the first tenth of its input matrix with random values
+        # (DenseMatrix::uniform initialises one block per thread, in tenths) and leaves the rest as allocated: fresh
+        # pages (zeros) in a new process, recycled heap memory after other work. Measured here: the same pages gave a
+        # different model on each run in one process, or "Encountered NaN" (fixing the mmap threshold was not enough:
+        # freed heap chunks are reused first). Zero-filled allocations start the rest at 0 in every run, as in a fresh
+        # process. Other C libraries (macOS) have no mallopt and hand out large blocks as fresh pages.
+        with zero_filled_allocations():
             model = fasttext.train_supervised(
                 input=str(data), epoch=settings.epoch, lr=settings.lr, wordNgrams=settings.word_ngrams,
                 dim=settings.dim, minCount=settings.min_count, bucket=settings.bucket, seed=settings.seed,
@@ -133,28 +138,3 @@ def training_lines(pages: Sequence[LabelledPage], settings: FastTextSettings) ->
         lines.extend(category_lines)
     random.Random(settings.seed).shuffle(lines)
     return lines
-
-
-@contextlib.contextmanager
-def _zero_filled_allocations() -> Iterator[None]:
-    """While training, glibc fills every new allocation with zero bytes (``M_PERTURB`` = 0xff: it fills
-    with the complement), as the kernel does fresh pages.
-
-    With ``thread=1`` fastText fills only the first tenth of its input matrix with random values
-    (``DenseMatrix::uniform`` initialises one block per thread, in tenths) and leaves the rest as
-    allocated: fresh pages (zeros) in a new process, recycled heap memory after other work. Measured
-    here: the same pages gave a different model on each run in one process, or "Encountered NaN"
-    (fixing the mmap threshold was not enough: freed heap chunks are reused first). Zero-filling makes
-    the rest start at 0 in every run, as in a fresh process; it is switched off again afterwards.
-    Other C libraries (macOS) have no ``mallopt`` and hand out large blocks as fresh pages.
-    """
-    import ctypes
-
-    mallopt = getattr(ctypes.CDLL(None), "mallopt", None)  # the C library already loaded into this process
-    if mallopt is not None:
-        mallopt(M_PERTURB, 0xFF)
-    try:
-        yield
-    finally:
-        if mallopt is not None:
-            mallopt(M_PERTURB, 0)
