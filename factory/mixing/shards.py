@@ -9,11 +9,11 @@ is bounded by disk, not memory.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 
 import numpy as np
 
 from factory.store import Manifest, Store
+from factory.token_stream import TokenShards
 
 log = logging.getLogger(__name__)
 SHARDS = "shards"
@@ -28,45 +28,6 @@ def token_size(vocab_size: int) -> int:
 
 def token_dtype(size: int) -> np.dtype:
     return np.dtype(np.uint16) if size == 2 else np.dtype(np.uint32)
-
-
-class TokenShards(Sequence):
-    """Memory-mapped shards as one flat, read-only token sequence; a slice may span two shards."""
-
-    def __init__(self, arrays: list[np.ndarray]):
-        if not arrays:
-            raise ValueError("no token shards")
-        self.arrays = arrays
-        self.starts = np.cumsum([0] + [len(a) for a in arrays])
-        self.dtype = arrays[0].dtype
-
-    def __len__(self) -> int:
-        return int(self.starts[-1])
-
-    def __getitem__(self, index):
-        if not isinstance(index, slice):
-            shard = int(np.searchsorted(self.starts, index, side="right")) - 1
-            return self.arrays[shard][index - self.starts[shard]]
-        start, stop, step = index.indices(len(self))
-        if step != 1:
-            raise ValueError("token shards slice with step 1 only")
-        pieces, position = [], start
-        while position < stop:
-            shard = int(np.searchsorted(self.starts, position, side="right")) - 1
-            end = min(stop, int(self.starts[shard + 1]))
-            pieces.append(self.arrays[shard][position - self.starts[shard]: end - self.starts[shard]])
-            position = end
-        return pieces[0] if len(pieces) == 1 else np.concatenate(pieces) if pieces else np.empty(0, self.dtype)
-
-    def __array__(self, dtype=None, copy=None):
-        whole = np.concatenate(self.arrays) if len(self.arrays) > 1 else np.asarray(self.arrays[0])
-        return whole.astype(dtype) if dtype is not None else whole
-
-    def iter_blocks(self, block: int = 1 << 22):
-        """The stream in blocks of at most ``block`` tokens (for streaming transforms)."""
-        for array in self.arrays:
-            for start in range(0, len(array), block):
-                yield array[start:start + block]
 
 
 def read_tokens(store: Store, manifest: Manifest, cache_dir: str) -> TokenShards:

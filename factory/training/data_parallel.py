@@ -67,8 +67,8 @@ def _rank_main(rank: int, world: int, config_dict: dict, token_files: list[tuple
     import torch.distributed as dist
     from torch.nn.parallel import DistributedDataParallel
 
-    from factory.mixing.shards import TokenShards
     from factory.models.device import resolve_device
+    from factory.token_stream import TokenShards
     from factory.training.loop import train
     from factory.training.model import build_model
 
