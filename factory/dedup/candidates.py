@@ -3,7 +3,7 @@
 LSH with 14 buckets x 8 hashes puts two documents in one bucket with probability 1-(1-J^8)^14:
 about 2% of pairs at J=0.45 still collide, and FineWeb merges every collision. Task ``b`` reads
 bucket ``b``'s ``.dups`` files and keeps a pair only if the Jaccard similarity of the two
-documents' shingle sets (datatrove's own normalisation and 5-gram hashing) reaches
+documents' shingle sets (datatrove's normalisation and 5-gram hashing, computed as the signature stage does) reaches
 ``min_jaccard`` (``None`` keeps every pair, as FineWeb does). It reads only the documents that
 appear in its pairs, one input shard at a time, through the same reader and exact filter as the
 signature stage, so a pair's ``(file, doc)`` indices mean the same documents.
@@ -37,13 +37,14 @@ class CandidatePairs(PipelineStep):
     name = "🔍 MinHash pair check"
 
     def __init__(self, buckets_folder: DataFolderLike, verified_folder: DataFolderLike, earlier_folder: DataFolderLike,
-                 read_input, minhash_config, min_jaccard: float | None, input_files: int):
+                 read_input, minhash_config, min_jaccard: float | None, input_files: int, signatures: str = "fast"):
         super().__init__()
         self.buckets = get_datafolder(buckets_folder)
         self.verified = get_datafolder(verified_folder)
         self.earlier = get_datafolder(earlier_folder)
         self.read_input = read_input  # read_input(file_id, world_size) -> the documents of input file ``file_id``
         self.minhash_config, self.min_jaccard, self.input_files = minhash_config, min_jaccard, input_files
+        self.signatures = signatures  # the signature stage's implementation computes the shingles (the same sets)
 
     def run(self, data: DocumentsPipeline = None, rank: int = 0, world_size: int = 1) -> DocumentsPipeline:
         for name in self.buckets.list_files(glob_pattern=f"{rank:05d}_*.dups"):
@@ -72,9 +73,9 @@ class CandidatePairs(PipelineStep):
 
     def _shingles(self, needed: set[tuple[int, int]]) -> dict[tuple[int, int], set[int]]:
         """Shingle sets of the documents in this bucket's pairs, reading each input shard once."""
-        from datatrove.pipeline.dedup.minhash import MinhashDedupSignature
+        from factory.dedup.signatures import signature_stage
 
-        hasher = MinhashDedupSignature(output_folder=self.verified.path, config=self.minhash_config)
+        hasher = signature_stage(self.signatures, self.verified.path, self.minhash_config)
         by_file: dict[int, set[int]] = defaultdict(set)
         for file_id, doc_id in needed:
             by_file[file_id].add(doc_id)

@@ -18,6 +18,8 @@ from typing import Any
 
 from factory.store.partitions import check_value
 
+IMPLEMENTATIONS = ("fast", "datatrove")  # of the MinHash signature stage: factory.dedup.signatures
+
 
 class DedupConfigError(ValueError):
     """A dedup setting with a bad value."""
@@ -36,6 +38,10 @@ class DedupConfig:
     # collision, as FineWeb does (about 2% of pairs at J=0.45 collide with 14x8 buckets).
     verify_min_jaccard: float | None = 0.7
     against_dumps: tuple[str, ...] = ()
+    # operational: how signatures are computed, never what they are (factory.dedup.signatures); in the manifest
+    signatures: str = "fast"
+
+    OPERATIONAL = ("signatures",)
 
     def __post_init__(self) -> None:
         for name in ("exact", "minhash"):
@@ -57,6 +63,8 @@ class DedupConfig:
             raise DedupConfigError(f"dedup hash_precision must be 32 or 64, got {self.hash_precision}")
         for dump in self.against_dumps:
             check_value(dump, "dedup against_dumps entry")
+        if self.signatures not in IMPLEMENTATIONS:
+            raise DedupConfigError(f"dedup signatures must be one of {list(IMPLEMENTATIONS)}, got {self.signatures!r}")
 
     @property
     def minhash_settings(self) -> dict[str, int]:
@@ -71,7 +79,13 @@ class DedupConfig:
                              seed=self.seed, hash_config=HashConfig(precision=self.hash_precision))
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(dataclasses.asdict(self)))
+        """The settings that decide what ``deduped`` writes: its version's identity."""
+        decided = {k: v for k, v in dataclasses.asdict(self).items() if k not in self.OPERATIONAL}
+        return json.loads(json.dumps(decided))
+
+    def operational(self) -> dict[str, Any]:
+        """What the manifest records about how a version was computed."""
+        return {f"minhash_{name}": getattr(self, name) for name in self.OPERATIONAL}
 
     @classmethod
     def from_overrides(cls, overrides: dict[str, Any] | None = None) -> DedupConfig:

@@ -75,10 +75,11 @@ def _exact_filter(layout: DedupLayout, exclusion_writer=None):
 
 def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpec, what: str, in_process: bool) -> list:
     """The stages' executors, in the order they must run (``run_stages`` runs them)."""
-    from datatrove.pipeline.dedup import MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter, MinhashDedupSignature
+    from datatrove.pipeline.dedup import MinhashDedupBuckets, MinhashDedupCluster, MinhashDedupFilter
     from datatrove.pipeline.dedup.exact_dedup import ExactDedupSignature, ExactFindDedups
 
     from factory.dedup.outputs import CONTENT_KEY, content_key
+    from factory.dedup.signatures import signature_stage
     from factory.store.commit_part import ClearPart, CommitPart
     from factory.store.shard_writer import shard_writer
 
@@ -99,7 +100,7 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
         final.append(_exact_filter(layout, shard_writer(layout.version, REMOVED_EXACT, REMOVED_SCHEMA, exact_removed_row)))
     if config.minhash:
         read_input = InputReader(layout, config)
-        stage([read_input_step(read_input), MinhashDedupSignature(layout.work("signatures"), config=minhash)],
+        stage([read_input_step(read_input), signature_stage(config.signatures, layout.work("signatures"), minhash)],
               files, "minhash_signatures")
         stage(
             [MinhashDedupBuckets(layout.work("signatures"), layout.work("buckets"), config=minhash,
@@ -109,7 +110,7 @@ def build_stages(layout: DedupLayout, config: DedupConfig, executor: ExecutorSpe
                         part_offset=files)],
             config.num_buckets, "minhash_buckets")
         stage([CandidatePairs(layout.work("buckets"), layout.work("pairs"), layout.work("earlier"), read_input,
-                              minhash, config.verify_min_jaccard, files)], config.num_buckets, "minhash_pairs")
+                              minhash, config.verify_min_jaccard, files, config.signatures)], config.num_buckets, "minhash_pairs")
         stage([MinhashDedupCluster(layout.work("pairs"), layout.work("remove_ids"), config=minhash,
                                               save_cluster_id=True, save_cluster_size=True),
                           CompleteRemoveFiles(layout.work("remove_ids"), files)], 1, "minhash_clusters")

@@ -63,7 +63,7 @@ def dedup_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig, 
                  manifest.counts["removed_minhash"])
         return manifest
 
-    return run_step(store, plan, build, operational=executor.operational(), run_id=run_id)
+    return run_step(store, plan, build, operational={**executor.operational(), **config.operational()}, run_id=run_id)
 
 
 def plan_dump(store: Store, dump: str, chunks: list[str], config: DedupConfig) -> StepPlan:

@@ -27,6 +27,7 @@ MAX_STRINGS = 1_000_000
 # and datatrove's workaround deletes the string from the text and splits again. The fast filters always do what
 # datatrove does from the second such text of a process on (its first keeps the token).
 IS_ALPHA_TEXT = "IS_ALPHA"
+_OTHER_THAN_SINGLE_SPACES = re.compile(r"[^\S ]|  |^ | $")  # any whitespace but a space, two spaces, an edge space
 
 
 class SpacyWords:
@@ -37,6 +38,7 @@ class SpacyWords:
         self._nlp = None
         self._last_text: str | None = None
         self._last_words: list[str] = []
+        self._chunks: dict[str, tuple[str, ...]] = {}
 
     def _tokens(self, text: str):
         """spaCy's tokens of ``text`` and the text they index."""
@@ -60,6 +62,32 @@ class SpacyWords:
             self._last_words = [source[start:start + length].strip() for start, length, space in spans if not space]
             self._last_text = text
         return self._last_words
+
+    def spaced_words(self, text: str) -> list[str]:
+        """``words(text)`` for a text whose only whitespace is single spaces, such as ``simplify_text``'s output (what
+        MinHash shingles). spaCy's tokenizer splits each space-separated chunk on its own, whatever its neighbours,
+        so each distinct chunk is tokenized once per process and remembered (up to ``MAX_STRINGS`` chunks)."""
+        if _OTHER_THAN_SINGLE_SPACES.search(text) or IS_ALPHA_TEXT in text:
+            return list(self.words(text))
+        if len(self._chunks) > MAX_STRINGS:
+            self._chunks.clear()
+        words: list[str] = []
+        special = self._special_cases()
+        for chunk in text.split(" "):
+            if chunk.isascii() and chunk.isalpha() and chunk not in special:
+                words.append(chunk)  # no affix or infix rule splits ASCII letters: one token
+            elif chunk:
+                known = self._chunks.get(chunk)
+                if known is None:
+                    known = self._chunks[chunk] = tuple(token.text for token in self._tokens(chunk)[0])
+                words += known
+        return words
+
+    def _special_cases(self):
+        """The tokenizer's exceptions ("cannot" -> "can", "not"), the only way it splits a run of ASCII letters."""
+        if self._nlp is None:
+            self._tokens("")
+        return self._nlp.tokenizer.rules
 
     def count_words(self, text: str) -> int:
         """``len(words(text))``: tokens are all blank or not blank at all, so the blank ones are subtracted."""
@@ -85,6 +113,9 @@ class DatatroveWords:
 
     def words(self, text: str) -> list[str]:
         return split_into_words(text, self.language)
+
+    def spaced_words(self, text: str) -> list[str]:
+        return self.words(text)
 
     def count_words(self, text: str) -> int:
         return len(self.words(text))
