@@ -19,7 +19,6 @@ import logging
 import resource
 import sys
 import tempfile
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
