@@ -5,10 +5,10 @@ pipeline (sentencizer included) in a memory zone, which switches off the tokeniz
 a signature's time, and its ``simplify_text`` another quarter. Here the words come from ``spaced_words``
 (``factory.curation.fast_filters.words``): the same spaCy tokenizer, each distinct space-separated chunk of the
 simplified text tokenized once per process; and ``simplified`` (``fast_filters.text``) is ``simplify_text`` with
-its diacritics step walking only non-ASCII runs. The n-gram hashing, the permutations, the signature files and
-their sorting are datatrove's own.
-``tests/dedup/test_signatures.py`` checks identical shingles on every real document here and identical removed sets
-on planted near-duplicates; ``bench/minhash.py`` measures both.
+its diacritics step walking only non-ASCII runs; the permutation's modulo by the Mersenne prime is a fold. The
+n-gram hashing, the signature files and their sorting are datatrove's own. ``tests/dedup/test_signatures.py``
+checks identical shingles and signatures on every 16th real document here and the same version and removed set on
+planted near-duplicates; ``bench/minhash.py`` compares every real document and times both.
 
 The implementation is operational (``DedupConfig.signatures``): recorded in the manifest, never part of the version.
 """
@@ -20,8 +20,8 @@ from datatrove.pipeline.dedup.minhash import MinhashConfig, MinhashDedupSignatur
 from datatrove.utils.typeshelper import Languages
 
 from factory.curation.fast_filters.text import simplified
-from factory.dedup.config import IMPLEMENTATIONS
 from factory.curation.fast_filters.words import words_for
+from factory.dedup.config import IMPLEMENTATIONS
 
 PRIME = np.uint64(_mersenne_prime)  # 2**61 - 1
 
