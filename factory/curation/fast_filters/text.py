@@ -2,7 +2,7 @@
 n-grams both start from it).
 
 Its last step removes diacritics by walking every character of the NFD form in Python: a quarter of a MinHash
-signature's time. NFD leaves ASCII as it is and never reorders across an ASCII character (each is a starter), so
+signature's time once the words come fast. NFD leaves ASCII as it is and never reorders across an ASCII character (each is a starter), so
 walking only the non-ASCII runs gives the same string; the other steps are datatrove's own.
 """
 
