@@ -116,7 +116,8 @@ def data_parallel(device: str, size: dict, _tokenizer) -> dict:
     from factory.training.data_parallel import train_data_parallel
 
     processes = _device_count(device)
-    config = load_proxy_config(size["config"]).with_overrides(device=device, processes=processes, log_every=5)
+    # eager: the training part measures compilation; this one measures the spawn, the process group and DDP
+    config = load_proxy_config(size["config"]).with_overrides(device=device, processes=processes, log_every=5, compile=False)
     config = config.with_overrides(train_tokens=size["steps"] * config.tokens_per_step)
     with tempfile.TemporaryDirectory(prefix="gpu-check-") as scratch:
         path = Path(scratch) / "tokens.bin"
